@@ -1,0 +1,93 @@
+"""The ``callaudit`` command line.
+
+Each component owns its commands in ``callaudit/<component>/cli.py`` with a ``register(app)`` function; this
+module only assembles them, so the top-level ``--help`` lists everything and the components stay independent.
+Exit codes: 0 ok, 1 the work failed (the message says why and what to do), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import sys
+
+import click
+import typer
+
+app = typer.Typer(
+    name="callaudit",
+    help=(
+        "Automatic quality audits of contact-centre calls.\n\n"
+        "Start with `callaudit demo`: it generates a synthetic Spanish call centre, serves it from a local Twilio "
+        "emulator, ingests it, runs the bronze->silver->gold pipeline on Spark with Delta tables and prints the "
+        "KPI summary. Then explore with `callaudit sql \"SELECT * FROM twilio_call_audits\"` and "
+        "`callaudit report`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode="markdown",
+    pretty_exceptions_enable=False,
+)
+
+# Components that contribute commands. A component that is missing (not built yet) is skipped.
+COMPONENTS = [
+    "callaudit.synth.cli",
+    "callaudit.twilio.cli",
+    "callaudit.lakehouse.cli",
+    "callaudit.transcription.cli",
+    "callaudit.scoring.cli",
+    "callaudit.report.cli",
+    "callaudit.alerts.cli",
+    "callaudit.quality.cli",
+    "callaudit.demo",
+    "callaudit.bench.cli",
+]
+
+
+def _register_all() -> None:
+    for name in COMPONENTS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name and (exc.name == name or name.startswith(exc.name + ".")):
+                continue  # component not present
+            raise
+        module.register(app)
+
+
+_register_all()
+
+
+@app.callback()
+def _main(
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logs (secrets are never logged)."),
+) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+
+
+def main() -> None:
+    from callaudit.errors import UserError
+
+    try:
+        app(standalone_mode=False)
+    except UserError as exc:
+        typer.secho(f"error: {exc}", fg="red", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except click.exceptions.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:  # pragma: no cover
+        typer.echo("aborted", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:  # pragma: no cover
+        typer.echo("interrupted", err=True)
+        sys.exit(130)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
