@@ -1,0 +1,11 @@
+"""agent_directory: agents (id, identity, name, vendor, team, supervisor) maintained by operations as CSV."""
+
+from callaudit.lakehouse.platform import conf, datasets
+from callaudit.transforms import bronze, schemas
+
+
+@datasets.materialized_view("agent_directory", comment="Agent directory: who is behind each client:<identity>.")
+def agent_directory():
+    agents = (spark.read.schema(schemas.AGENT_DIRECTORY).option("header", "true")
+              .option("pathGlobFilter", "*.csv").csv(f"{conf(spark, 'callaudit.landing_path')}/reference"))
+    return bronze.agent_directory(agents)
