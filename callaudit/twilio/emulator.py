@@ -161,11 +161,11 @@ class BadRequest(Exception):
         self.message, self.code, self.status = message, code, status
 
 
-def _date_predicate(field: str, op: str, raw: str) -> Callable[[_Resource], bool]:
+def _date_predicate(param: str, field: str, op: str, raw: str) -> Callable[[_Resource], bool]:
     try:
-        bound, whole_day = parse_filter_date(raw)
+        bound, _ = parse_filter_date(raw)
     except DateFilterError as exc:
-        raise BadRequest(f"Invalid value for {field}{op}: {exc}") from None
+        raise BadRequest(f"Invalid value for {param}: {exc}") from None
 
     def value(resource: _Resource) -> datetime | None:
         return resource.times[field]
@@ -190,7 +190,7 @@ def _filters(query: list[tuple[str, str]], kind: str) -> tuple[list[tuple[str, s
     for key, raw in query:
         base, op = (key[:-1], key[-1]) if key[-1:] in "<>" else (key, "")
         if base in date_filters:
-            predicates.append(_date_predicate(date_filters[base], op, raw))
+            predicates.append(_date_predicate(key, date_filters[base], op, raw))
         elif kind == "calls" and key == "Status":
             if raw not in CALL_STATUSES:
                 raise BadRequest(f"Invalid value for Status: '{raw}' (one of {', '.join(CALL_STATUSES)})")
@@ -629,7 +629,9 @@ def serve_emulator(
 ) -> EmulatorHandle:
     """Start the emulator in a background thread (``port=0``: an ephemeral port) and return its handle."""
     server = create_server(data_dir, host, port, faults, account_sid, auth_token)
-    thread = threading.Thread(target=server.serve_forever, name="twilio-emulator", daemon=True)
+    # a short poll interval so stop() returns quickly (tests start and stop many emulators)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="twilio-emulator",
+                              daemon=True)
     thread.start()
     log.info("Twilio emulator on %s serving %s", server.base_url, data_dir)
     return EmulatorHandle(server, thread)
