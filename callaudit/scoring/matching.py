@@ -1,0 +1,216 @@
+"""Finding scorecard phrases and forbidden expressions in what ASR heard.
+
+Protocol phrases are matched fuzzily: ASR substitutes letters ("buenos díaz"), splits and merges words
+("Nucolombia", "en que le puedo colavorar"). Every phrase is first looked up exactly in the normalised segment
+(cheap, and the common case); only when that fails are word windows of the phrase's length +-1 compared with
+rapidfuzz's ``ratio`` (normalised Indel similarity, 0-100) against the scorecard's threshold. Phrases shorter
+than ``fuzzy_min_chars`` must be heard exactly: at 85% a four-letter word would match half the dictionary.
+
+Forbidden expressions are matched exactly, on whole normalised words, against the canonical form and the
+variants the scorecard lists. Never fuzzily: "no me importa" and "no le importa" are 92% similar and only one of
+them is rude. Never inside another word: "cállese" is forbidden, "calle" is not; "bruto" is, "brutal" is not.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from rapidfuzz import fuzz, process
+
+from callaudit.scoring.normalize import TokenizedSegment
+from callaudit.scoring.scorecard import ForbiddenExpression, Phrase
+
+
+@dataclass(slots=True)
+class Match:
+    phrase: str  # the scorecard phrase (as written) or the forbidden expression's canonical form
+    heard: str  # the words as the transcript has them
+    start: float
+    end: float
+    speaker: str
+    score: float  # 100 = exact after normalisation
+    segment: int  # index of the segment in the transcript
+    first_token: int
+    last_token: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "phrase": self.phrase,
+            "heard": self.heard,
+            "start": round(self.start, 2),
+            "end": round(self.end, 2),
+            "speaker": self.speaker,
+            "score": round(self.score, 1),
+            "segment": self.segment,
+        }
+
+
+class PhraseMatcher:
+    """All phrases of one criterion, compiled once per scorecard."""
+
+    def __init__(self, phrases: tuple[Phrase, ...], threshold: float, name_stopwords: frozenset[str], patterns=()):
+        self.phrases = phrases
+        self.threshold = threshold
+        self.stopwords = name_stopwords
+        self.patterns = tuple(patterns)
+        # exact search, tolerant of ASR gluing a multi-word phrase to its neighbours ("colombiale habla carlos",
+        # "buenos diasbienvenido", "habla concarlos"): the letters must be exact, only a word boundary at the
+        # phrase's edge moved -> score 92. (Forbidden words never get this: "no me importaba" is not rude.)
+        self._exact = []
+        for p in phrases:
+            multi = len(p.tokens) >= 2
+            glue_left = r"(?P<pre>[a-z0-9]*)" if multi else r"(?P<pre>)"
+            if p.name_slot:
+                tail = r"(?: (?P<name>[a-z]+)|(?P<glued>[a-z]{3,}))(?= )"
+            else:
+                tail = r"(?P<post>[a-z0-9]*)(?= )" if multi else r"(?P<post>)(?= )"
+            self._exact.append((p, re.compile(r"(?<= )" + glue_left + re.escape(p.norm) + tail)))
+        self._fuzzy = [p for p in phrases if p.fuzzy]
+        sizes: set[int] = set()
+        for p in self._fuzzy:
+            n = len(p.tokens)
+            sizes.update(k for k in (n - 1, n, n + 1) if k >= 1)
+        self._sizes = sorted(sizes)
+
+    # ---- one segment ----------------------------------------------------------------------------------
+    def best_in_segment(self, seg: TokenizedSegment) -> Match | None:
+        """The best hit of any phrase in the segment (exact hits first, earliest wins among equals)."""
+        best: Match | None = None
+        joined = seg.joined
+        for phrase, rx in self._exact:
+            if phrase.norm not in joined:
+                continue
+            for found in rx.finditer(joined):
+                name = found.groupdict().get("name") or found.groupdict().get("glued")
+                if phrase.name_slot and (name is None or name in self.stopwords):
+                    continue
+                first = seg.token_at_offset(found.start())
+                last = first + len(phrase.tokens) - 1 + (1 if found.groupdict().get("name") else 0)
+                glued = found.group("pre") or found.groupdict().get("glued") or found.groupdict().get("post")
+                score = 92.0 if glued else 100.0
+                m = self._make(phrase.text, seg, first, last, score)
+                if best is None or (m.score, -m.start) > (best.score, -best.start):
+                    best = m
+                break
+        for pattern in self.patterns:
+            found = pattern.search(joined)
+            if found:
+                first = seg.token_at_offset(_word_start(joined, found.start()))
+                last = max(first, seg.token_at_offset(_word_start(joined, max(found.end() - 1, found.start()))))
+                m = self._make(pattern.pattern, seg, first, min(last, len(seg.tokens) - 1), 100.0)
+                if best is None or m.start < best.start:
+                    best = m
+        if (best is not None and best.score >= 100) or not self._fuzzy or not seg.tokens:
+            return best
+        fuzzy = self._fuzzy_best(seg)
+        if fuzzy is not None and (best is None or fuzzy.score > best.score):
+            return fuzzy
+        return best
+
+    def _fuzzy_best(self, seg: TokenizedSegment) -> Match | None:
+        texts = [t.text for t in seg.tokens]
+        n_tok = len(texts)
+        windows: dict[int, list[str]] = {}
+        for size in self._sizes:
+            if size <= n_tok:
+                windows[size] = [" ".join(texts[i : i + size]) for i in range(n_tok - size + 1)]
+        best: Match | None = None
+        for phrase in self._fuzzy:
+            n = len(phrase.tokens)
+            for size in (n, n - 1, n + 1):
+                choices = windows.get(size)
+                if not choices:
+                    continue
+                if phrase.name_slot:
+                    hits = process.extract(
+                        phrase.norm, choices, scorer=fuzz.ratio, score_cutoff=self.threshold, limit=None
+                    )
+                    hits = [h for h in hits if self._name_follows(seg, h[2] + size - 1)]
+                    hit = max(hits, key=lambda h: (h[1], -h[2])) if hits else None
+                else:
+                    hit = process.extractOne(phrase.norm, choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
+                if hit is None:
+                    continue
+                _, score, i = hit
+                last = i + size - 1 + (1 if phrase.name_slot else 0)
+                if best is None or score > best.score:
+                    best = self._make(phrase.text, seg, i, last, float(score))
+        return best
+
+    def _name_follows(self, seg: TokenizedSegment, last_fixed_token: int) -> bool:
+        nxt = last_fixed_token + 1
+        if nxt >= len(seg.tokens):
+            return False
+        tok = seg.tokens[nxt]
+        return tok.text.isalpha() and tok.text not in self.stopwords and not tok.brk
+
+    @staticmethod
+    def _make(phrase: str, seg: TokenizedSegment, first: int, last: int, score: float) -> Match:
+        last = min(last, len(seg.tokens) - 1)
+        return Match(
+            phrase=phrase,
+            heard=seg.heard(first, last),
+            start=seg.tokens[first].start,
+            end=seg.tokens[last].end,
+            speaker=seg.speaker,
+            score=score,
+            segment=seg.index,
+            first_token=first,
+            last_token=last,
+        )
+
+
+def _word_start(joined: str, pos: int) -> int:
+    while pos > 0 and joined[pos - 1] != " ":
+        pos -= 1
+    return pos
+
+
+class ForbiddenMatcher:
+    """Exact whole-word matching of forbidden expressions and their variants.
+
+    Multi-word expressions also match when ASR merged or split their words ("nome importa", "que pe reza"):
+    the letters must be exactly the same once spaces are ignored. Single words are never joined from pieces:
+    "la calle se llama" is a street, not "cállese".
+    """
+
+    def __init__(self, expressions: tuple[ForbiddenExpression, ...]):
+        self._by_first: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+        self._squashed: dict[str, str] = {}
+        self._max_len = 1
+        for expr in expressions:
+            for form in expr.forms:
+                self._by_first.setdefault(form[0], []).append((form, expr.canonical))
+                self._max_len = max(self._max_len, len(form))
+                if len(form) >= 2:
+                    self._squashed.setdefault("".join(form), expr.canonical)
+        for forms in self._by_first.values():
+            forms.sort(key=lambda f: -len(f[0]))  # longest form first: "eso no es mi problema" before "no es ..."
+
+    def find(self, seg: TokenizedSegment) -> list[Match]:
+        texts = [t.text for t in seg.tokens]
+        out: list[Match] = []
+        i = 0
+        n = len(texts)
+        while i < n:
+            hit: tuple[int, str] | None = None
+            for form, canonical in self._by_first.get(texts[i], ()):
+                if tuple(texts[i : i + len(form)]) == form:
+                    hit = (len(form), canonical)
+                    break
+            if hit is None and self._squashed:
+                # merged or split words: the longest window whose letters equal a multi-word form
+                for k in range(min(self._max_len + 1, n - i), 0, -1):
+                    canonical = self._squashed.get("".join(texts[i : i + k]))
+                    if canonical is not None:
+                        hit = (k, canonical)
+                        break
+            if hit is None:
+                i += 1
+                continue
+            k, canonical = hit
+            out.append(PhraseMatcher._make(canonical, seg, i, i + k - 1, 100.0))
+            i += k
+        return out

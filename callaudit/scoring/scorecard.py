@@ -1,0 +1,698 @@
+"""The scorecard: versioned, declarative audit rules loaded from YAML and validated with file:line errors.
+
+Like a Contact Lens evaluation form or a CCAI Insights phrase matcher, a scorecard says *what* to look for
+(phrases per criterion, the speaker whose channel counts, where in the call), *how much it weighs* (weights that
+sum to 100, N/A answers that leave the denominator) and *what to do with the result* (categories, manual-review
+rules). The code only interprets it: changing the protocol is a data change with a new ``version`` string, and
+every audit row records that version.
+
+>>> card = load_scorecard()                       # scorecards/callaudit_v1.yml
+>>> card.version
+'callaudit-v1.0'
+>>> card.category_for(82.0)
+'Buena'
+
+The file format is documented in the shipped scorecard itself (``scorecards/callaudit_v1.yml``).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from callaudit.errors import UserError
+from callaudit.scoring.normalize import normalize
+from callaudit.scoring.yamlmarks import Marked, load_marked
+
+DEFAULT_SCORECARD = Path(__file__).resolve().parents[2] / "scorecards" / "callaudit_v1.yml"
+
+# The four protocol criteria of the original system; each becomes a has_<name> boolean column.
+REQUIRED_CRITERIA = ("greeting", "identification", "help_offer", "farewell")
+SPEAKER_CHOICES = ("agent", "customer", "any")
+NAME_SLOT = "{name}"
+_CRITERION_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+# ---- the compiled scorecard -------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Phrase:
+    text: str  # as written in the scorecard (display, ASR hotword)
+    norm: str  # normalised fixed part (without the {name} slot)
+    tokens: tuple[str, ...]
+    name_slot: bool  # a name must follow the fixed part ("habla con {name}")
+    fuzzy: bool  # long enough to be matched fuzzily; short phrases must be heard exactly
+    line: int
+
+
+@dataclass(frozen=True)
+class Window:
+    """Where in the call a criterion counts. ``first_*`` and ``last_*`` are alternatives (either satisfies)."""
+
+    first_seconds: float | None = None
+    first_turns: int | None = None
+    last_seconds: float | None = None
+    last_turns: int | None = None
+
+    @property
+    def anywhere(self) -> bool:
+        return all(v is None for v in (self.first_seconds, self.first_turns, self.last_seconds, self.last_turns))
+
+    def describe(self) -> str:
+        if self.anywhere:
+            return "en cualquier momento de la llamada"
+        parts = []
+        if self.first_seconds is not None:
+            parts.append(f"primeros {self.first_seconds:g} s")
+        if self.first_turns is not None:
+            parts.append(f"primeros {self.first_turns} turnos")
+        if self.last_seconds is not None:
+            parts.append(f"últimos {self.last_seconds:g} s")
+        if self.last_turns is not None:
+            parts.append(f"últimos {self.last_turns} turnos")
+        return " o ".join(parts)
+
+
+@dataclass(frozen=True)
+class Criterion:
+    key: str
+    label: str
+    weight: float
+    speaker: str
+    window: Window
+    phrases: tuple[Phrase, ...]
+    patterns: tuple[re.Pattern[str], ...] = ()
+    na_call_shorter_than: float | None = None
+    na_no_agent_speech: bool = True
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ForbiddenExpression:
+    canonical: str  # as analysts see it in forbidden_words ("qué pereza")
+    forms: tuple[tuple[str, ...], ...]  # normalised token sequences: the canonical form and every variant
+    line: int
+
+
+@dataclass(frozen=True)
+class ForbiddenRules:
+    label: str
+    weight: float
+    speaker: str
+    penalty_per_expression: float
+    expressions: tuple[ForbiddenExpression, ...]
+
+
+@dataclass(frozen=True)
+class SentimentRules:
+    label: str
+    weight: float
+    full_at: float  # customer sentiment at or above this earns the whole component
+    zero_at: float  # at or below this earns nothing; linear in between
+    negative_below: float  # buckets used by the evaluation and the KPI (negative / neutral / positive)
+    positive_above: float
+    lexicon: Path | None = None  # None = the lexicon shipped with callaudit
+
+
+@dataclass(frozen=True)
+class Category:
+    name: str
+    min_score: float
+
+
+@dataclass(frozen=True)
+class ReviewRules:
+    low_score_below: float | None
+    forbidden_word: bool
+    very_negative_customer_below: float | None
+    low_confidence_below: float | None
+    escalation: bool
+    transcription_error: bool
+    no_agent_speech: bool
+
+
+@dataclass(frozen=True)
+class EscalationRules:
+    speaker: str
+    phrases: tuple[Phrase, ...]
+
+
+@dataclass(frozen=True)
+class MetricsRules:
+    min_overlap_seconds: float
+    turn_gap_seconds: float
+    long_silence_seconds: float
+
+
+@dataclass(frozen=True)
+class Scorecard:
+    version: str
+    title: str
+    language: str
+    path: str
+    fuzzy_threshold: float
+    fuzzy_min_chars: int
+    name_stopwords: frozenset[str]
+    criteria: dict[str, Criterion]
+    forbidden: ForbiddenRules
+    sentiment: SentimentRules
+    categories: tuple[Category, ...]
+    unscored_category: str
+    review: ReviewRules
+    escalation: EscalationRules
+    metrics: MetricsRules
+    _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    # ---- questions the rest of the product asks --------------------------------------------------------
+    def category_for(self, score: float | None) -> str:
+        if score is None:
+            return self.unscored_category
+        for cat in self.categories:
+            if score >= cat.min_score:
+                return cat.name
+        return self.categories[-1].name
+
+    @property
+    def total_weight(self) -> float:
+        return sum(c.weight for c in self.criteria.values()) + self.forbidden.weight + self.sentiment.weight
+
+    def sentiment_bucket(self, score: float | None) -> str | None:
+        if score is None:
+            return None
+        if score < self.sentiment.negative_below:
+            return "negative"
+        if score > self.sentiment.positive_above:
+            return "positive"
+        return "neutral"
+
+    def canonical_forbidden(self, word: str) -> str | None:
+        """The canonical form of a forbidden expression or of one of its variants (accent-insensitive)."""
+        toks = tuple(normalize(word).split())
+        for expr in self.forbidden.expressions:
+            if toks in expr.forms:
+                return expr.canonical
+        return None
+
+    def hotwords(self, speaker: str | None = None, include_forbidden: bool = True) -> list[str]:
+        """Phrases worth biasing the recogniser with (faster-whisper ``hotwords=``, Azure phrase lists).
+
+        Protocol phrases of the criteria and forbidden expressions (agent channel), escalation phrases
+        (customer channel); ``speaker`` picks one channel's list, ``None`` gives all. Phrases that introduce a
+        name ("mi nombre es {name}") are left out: measured with Whisper, they make the model drop the name
+        itself (reference/SPEECH_NOTES.md). Order is stable, duplicates (after normalisation) removed.
+        """
+        out: list[str] = []
+        seen: set[str] = set()
+
+        def add(text: str, norm: str) -> None:
+            if norm and norm not in seen:
+                seen.add(norm)
+                out.append(text)
+
+        def wanted(who: str) -> bool:
+            return speaker is None or who in (speaker, "any")
+
+        for crit in self.criteria.values():
+            if wanted(crit.speaker):
+                for p in crit.phrases:
+                    if not p.name_slot:
+                        add(p.text, p.norm)
+        if include_forbidden and wanted(self.forbidden.speaker):
+            for expr in self.forbidden.expressions:
+                add(expr.canonical, " ".join(expr.forms[0]))
+        if wanted(self.escalation.speaker):
+            for p in self.escalation.phrases:
+                add(p.text, p.norm)
+        return out
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "version": self.version,
+            "title": self.title,
+            "path": self.path,
+            "criteria": {
+                k: {"weight": c.weight, "speaker": c.speaker, "window": c.window.describe(), "phrases": len(c.phrases)}
+                for k, c in self.criteria.items()
+            },
+            "forbidden_words": {"weight": self.forbidden.weight, "expressions": len(self.forbidden.expressions)},
+            "customer_sentiment": {"weight": self.sentiment.weight},
+            "total_weight": self.total_weight,
+            "categories": [(c.name, c.min_score) for c in self.categories],
+        }
+
+
+# ---- loading ----------------------------------------------------------------------------------------------
+def load_scorecard(path: str | Path | None = None) -> Scorecard:
+    """Load and validate a scorecard; every problem is reported at once as ``file:line: ...`` in a UserError."""
+    p = Path(path) if path is not None else DEFAULT_SCORECARD
+    if not p.is_file():
+        raise UserError(
+            f"scorecard not found: {p}",
+            hint="pass --scorecard FILE, or use the shipped scorecards/callaudit_v1.yml",
+        )
+    return parse_scorecard(p.read_text(encoding="utf-8"), str(p))
+
+
+@lru_cache(maxsize=8)
+def cached_scorecard(path: str | None = None) -> Scorecard:
+    """One compiled scorecard per path and process (Spark workers call this once per executor)."""
+    return load_scorecard(path)
+
+
+def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
+    try:
+        doc = load_marked(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{source}:{mark.line + 1}" if mark is not None else source
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise UserError(f"{where}: not valid YAML: {problem}", hint="check indentation and quotes") from None
+    v = _Validator(doc, source)
+    card = v.build()
+    v.raise_if_errors()
+    assert card is not None
+    return card
+
+
+class _Validator:
+    TOP_KEYS = {
+        "version": "the scorecard version recorded on every audit row, e.g. callaudit-v1.0",
+        "title": "a human title",
+        "language": "BCP-47 language of the phrases, e.g. es-CO",
+        "description": "free text",
+        "matching": "fuzzy matching settings",
+        "criteria": "protocol criteria (greeting, identification, help_offer, farewell, ...)",
+        "forbidden_words": "forbidden-word lexicon and its weight",
+        "customer_sentiment": "weight and buckets of the customer-sentiment component",
+        "categories": "quality categories from the highest score down",
+        "unscored_category": "category of a call that cannot be scored (transcription error, no agent speech)",
+        "review": "manual-review rules",
+        "escalation": "phrases that mean the customer asks for escalation",
+        "metrics": "conversation-metric settings",
+    }
+
+    def __init__(self, doc: Marked, source: str):
+        self.doc = doc
+        self.source = source
+        self.errors: list[tuple[int, str]] = list(doc.problems)
+
+    # ---- helpers --------------------------------------------------------------------------------------
+    def err(self, path: tuple, message: str) -> None:
+        where = ""
+        for part in path:
+            where += f"[{part}]" if isinstance(part, int) else (f".{part}" if where else str(part))
+        self.errors.append((self.doc.line(path), f"{where}: {message}" if where else message))
+
+    def raise_if_errors(self) -> None:
+        if not self.errors:
+            return
+        lines = [f"{self.source}:{line}: {msg}" for line, msg in sorted(self.errors, key=lambda e: e[0])]
+        n = len(lines)
+        raise UserError(
+            f"invalid scorecard ({n} problem{'s' if n > 1 else ''}):\n  " + "\n  ".join(lines),
+            hint="fix the lines above; `callaudit scorecard check FILE` validates without scoring anything",
+        )
+
+    def keys(self, mapping: Any, path: tuple, allowed: dict[str, str] | set[str] | tuple[str, ...]) -> bool:
+        if not isinstance(mapping, dict):
+            self.err(path, f"expected a mapping of keys, got {type(mapping).__name__}")
+            return False
+        for key in mapping:
+            if key not in allowed:
+                close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
+                hint = f" — did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(sorted(allowed))})"
+                self.err(path + (key,), f"unknown key '{key}'{hint}")
+        return True
+
+    def number(
+        self, mapping: dict, path: tuple, key: str, *, required: bool = False, default: float | None = None,
+        lo: float | None = None, hi: float | None = None,
+    ) -> float | None:
+        if key not in mapping or mapping[key] is None:
+            if required:
+                self.err(path, f"missing '{key}'")
+            return default
+        value = mapping[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.err(path + (key,), f"'{key}' must be a number, got {value!r}")
+            return default
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            rng = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
+            self.err(path + (key,), f"'{key}' = {value} is out of range {rng}")
+            return default
+        return float(value)
+
+    def boolean(self, mapping: dict, path: tuple, key: str, default: bool) -> bool:
+        value = mapping.get(key, default)
+        if not isinstance(value, bool):
+            self.err(path + (key,), f"'{key}' must be true or false, got {value!r}")
+            return default
+        return value
+
+    def string(self, mapping: dict, path: tuple, key: str, *, required: bool = False, default: str = "") -> str:
+        value = mapping.get(key)
+        if value is None:
+            if required:
+                self.err(path, f"missing '{key}'")
+            return default
+        if not isinstance(value, str) or not value.strip():
+            self.err(path + (key,), f"'{key}' must be a non-empty text, got {value!r}")
+            return default
+        return value.strip()
+
+    def speaker(self, mapping: dict, path: tuple, default: str) -> str:
+        value = mapping.get("speaker", default)
+        if value not in SPEAKER_CHOICES:
+            self.err(path + ("speaker",), f"speaker must be one of {', '.join(SPEAKER_CHOICES)}, got {value!r}")
+            return default
+        return value
+
+    def phrase_list(self, value: Any, path: tuple, fuzzy_min_chars: int, allow_slot: bool) -> tuple[Phrase, ...]:
+        if not isinstance(value, list) or not value:
+            self.err(path, "expected a non-empty list of phrases")
+            return ()
+        out: list[Phrase] = []
+        seen: set[str] = set()
+        for i, item in enumerate(value):
+            p = path + (i,)
+            if not isinstance(item, str) or not item.strip():
+                self.err(p, f"a phrase must be a non-empty text, got {item!r}")
+                continue
+            text = item.strip()
+            slot = NAME_SLOT in text
+            braces = re.findall(r"\{[^}]*\}", text)
+            if any(b != NAME_SLOT for b in braces):
+                self.err(p, f"unknown placeholder {braces[0]} in '{text}' (the only one is {NAME_SLOT})")
+                continue
+            if slot and not allow_slot:
+                self.err(p, f"{NAME_SLOT} is only allowed in protocol criteria phrases: '{text}'")
+                continue
+            if slot and not text.endswith(NAME_SLOT):
+                self.err(p, f"{NAME_SLOT} must be the last word of the phrase: '{text}'")
+                continue
+            norm = normalize(text.replace(NAME_SLOT, " "))
+            if not norm:
+                self.err(p, f"phrase '{text}' has no words left after normalisation")
+                continue
+            if norm in seen:
+                continue  # "qué pereza" and "que pereza" are the same phrase once accents are ignored
+            seen.add(norm)
+            out.append(
+                Phrase(
+                    text=text, norm=norm, tokens=tuple(norm.split()), name_slot=slot,
+                    fuzzy=len(norm) >= fuzzy_min_chars, line=self.doc.line(p),
+                )
+            )
+        return tuple(out)
+
+    # ---- sections -------------------------------------------------------------------------------------
+    def build(self) -> Scorecard | None:
+        data = self.doc.data
+        if data is None:
+            self.err((), "the scorecard is empty")
+            return None
+        if not self.keys(data, (), self.TOP_KEYS):
+            return None
+        version = self.string(data, (), "version", required=True, default="unversioned")
+        if version != "unversioned" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-]*", version):
+            self.err(("version",), f"version must be a plain identifier like callaudit-v1.0, got {version!r}")
+
+        matching = data.get("matching") or {}
+        self.keys(matching, ("matching",), {"fuzzy_threshold", "fuzzy_min_chars", "name_stopwords"})
+        mp = ("matching",)
+        threshold = self.number(matching, mp, "fuzzy_threshold", default=85, lo=50, hi=100)
+        min_chars = int(self.number(matching, mp, "fuzzy_min_chars", default=8, lo=1, hi=100) or 8)
+        stop = matching.get("name_stopwords", [])
+        if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
+            self.err(mp + ("name_stopwords",), "name_stopwords must be a list of words")
+            stop = []
+        stopwords = frozenset(normalize(s) for s in stop)
+
+        criteria = self.criteria(data.get("criteria"), min_chars)
+        forbidden = self.forbidden(data.get("forbidden_words"))
+        sentiment = self.sentiment(data.get("customer_sentiment"))
+        categories = self.categories(data.get("categories"))
+        unscored = self.string(data, (), "unscored_category", default="Sin Evaluar")
+        review = self.review(data.get("review"))
+        escalation = self.escalation(data.get("escalation"), min_chars)
+        metrics = self.metrics(data.get("metrics"))
+
+        total = sum(c.weight for c in criteria.values()) + forbidden.weight + sentiment.weight
+        if abs(total - 100.0) > 1e-6:
+            parts = [f"{k}={c.weight:g}" for k, c in criteria.items()]
+            parts += [f"forbidden_words={forbidden.weight:g}", f"customer_sentiment={sentiment.weight:g}"]
+            self.err(("criteria",), f"weights must sum to 100, they sum to {total:g} ({' + '.join(parts)})")
+
+        return Scorecard(
+            version=version,
+            title=self.string(data, (), "title", default=version),
+            language=self.string(data, (), "language", default="es-CO"),
+            path=self.source,
+            fuzzy_threshold=float(threshold or 85),
+            fuzzy_min_chars=min_chars,
+            name_stopwords=stopwords,
+            criteria=criteria,
+            forbidden=forbidden,
+            sentiment=sentiment,
+            categories=categories,
+            unscored_category=unscored,
+            review=review,
+            escalation=escalation,
+            metrics=metrics,
+        )
+
+    CRITERION_KEYS = {
+        "label", "description", "weight", "speaker", "window", "phrases", "patterns", "not_applicable",
+    }
+    WINDOW_KEYS = {"first_seconds", "first_turns", "last_seconds", "last_turns"}
+    NA_KEYS = {"call_shorter_than", "no_agent_speech"}
+
+    def criteria(self, section: Any, min_chars: int) -> dict[str, Criterion]:
+        path = ("criteria",)
+        if section is None:
+            self.err((), "missing 'criteria'")
+            return {}
+        if not isinstance(section, dict):
+            self.err(path, "criteria must be a mapping of criterion name -> rules")
+            return {}
+        out: dict[str, Criterion] = {}
+        for key, body in section.items():
+            cp = path + (key,)
+            if not isinstance(key, str) or not _CRITERION_KEY.match(key):
+                self.err(cp, f"criterion names are lower_snake_case words, got {key!r}")
+                continue
+            if not self.keys(body, cp, self.CRITERION_KEYS):
+                continue
+            weight = self.number(body, cp, "weight", required=True, default=0.0, lo=0, hi=100)
+            window = self.window(body.get("window"), cp + ("window",))
+            phrases = self.phrase_list(body.get("phrases"), cp + ("phrases",), min_chars, allow_slot=True)
+            patterns = []
+            for i, pat in enumerate(body.get("patterns") or []):
+                try:
+                    patterns.append(re.compile(pat))
+                except (re.error, TypeError) as exc:
+                    self.err(cp + ("patterns", i), f"bad regular expression {pat!r}: {exc}")
+            na = body.get("not_applicable") or {}
+            na_short = None
+            na_silent = True
+            if self.keys(na, cp + ("not_applicable",), self.NA_KEYS):
+                na_short = self.number(na, cp + ("not_applicable",), "call_shorter_than", lo=0, hi=3600)
+                na_silent = self.boolean(na, cp + ("not_applicable",), "no_agent_speech", True)
+            out[key] = Criterion(
+                key=key,
+                label=self.string(body, cp, "label", default=key),
+                weight=float(weight or 0.0),
+                speaker=self.speaker(body, cp, "agent"),
+                window=window,
+                phrases=phrases,
+                patterns=tuple(patterns),
+                na_call_shorter_than=na_short,
+                na_no_agent_speech=na_silent,
+                description=self.string(body, cp, "description", default=""),
+            )
+        for req in REQUIRED_CRITERIA:
+            if req not in out and req not in section:
+                close = difflib.get_close_matches(req, [str(k) for k in section], n=1, cutoff=0.6)
+                hint = f" (found '{close[0]}' — a typo?)" if close else ""
+                self.err(path, f"missing criterion '{req}'{hint}")
+        return out
+
+    def window(self, value: Any, path: tuple) -> Window:
+        if value is None:
+            return Window()
+        if not self.keys(value, path, self.WINDOW_KEYS):
+            return Window()
+        fs = self.number(value, path, "first_seconds", lo=0.1, hi=3600)
+        ft = self.number(value, path, "first_turns", lo=1, hi=1000)
+        ls = self.number(value, path, "last_seconds", lo=0.1, hi=3600)
+        lt = self.number(value, path, "last_turns", lo=1, hi=1000)
+        for key, v in (("first_turns", ft), ("last_turns", lt)):
+            if v is not None and v != int(v):
+                self.err(path + (key,), f"'{key}' must be a whole number of turns, got {v:g}")
+        if (fs is not None or ft is not None) and (ls is not None or lt is not None):
+            self.err(path, "a window is either at the start (first_*) or at the end (last_*), not both")
+        return Window(fs, int(ft) if ft else None, ls, int(lt) if lt else None)
+
+    FORBIDDEN_KEYS = {"label", "weight", "speaker", "penalty_per_expression", "expressions"}
+
+    def forbidden(self, section: Any) -> ForbiddenRules:
+        path = ("forbidden_words",)
+        empty = ForbiddenRules("Lenguaje prohibido", 0.0, "agent", 1.0, ())
+        if section is None:
+            self.err((), "missing 'forbidden_words'")
+            return empty
+        if not self.keys(section, path, self.FORBIDDEN_KEYS):
+            return empty
+        exprs: list[ForbiddenExpression] = []
+        items = section.get("expressions")
+        if not isinstance(items, list) or not items:
+            self.err(path + ("expressions",), "expected a non-empty list of expressions")
+            items = []
+        seen: dict[tuple[str, ...], str] = {}
+        for i, item in enumerate(items):
+            ip = path + ("expressions", i)
+            if isinstance(item, str):
+                item = {"canonical": item}
+            if not self.keys(item, ip, {"canonical", "variants"}):
+                continue
+            canonical = self.string(item, ip, "canonical", required=True)
+            if not canonical:
+                continue
+            variants = item.get("variants") or []
+            if not isinstance(variants, list) or not all(isinstance(x, str) for x in variants):
+                self.err(ip + ("variants",), "variants must be a list of texts")
+                variants = []
+            forms: list[tuple[str, ...]] = []
+            for text in [canonical, *variants]:
+                toks = tuple(normalize(text).split())
+                if not toks:
+                    self.err(ip, f"'{text}' has no words left after normalisation")
+                    continue
+                if toks in seen and seen[toks] != canonical:
+                    self.err(ip, f"'{text}' is already a form of '{seen[toks]}'")
+                    continue
+                if toks not in forms:
+                    forms.append(toks)
+                    seen[toks] = canonical
+            if forms:
+                exprs.append(ForbiddenExpression(canonical, tuple(forms), self.doc.line(ip)))
+        return ForbiddenRules(
+            label=self.string(section, path, "label", default="Lenguaje prohibido"),
+            weight=float(self.number(section, path, "weight", required=True, default=0.0, lo=0, hi=100) or 0.0),
+            speaker=self.speaker(section, path, "agent"),
+            penalty_per_expression=float(
+                self.number(section, path, "penalty_per_expression", default=1.0, lo=0.0, hi=1.0) or 0.0
+            ),
+            expressions=tuple(exprs),
+        )
+
+    SENTIMENT_KEYS = {"label", "weight", "full_at", "zero_at", "negative_below", "positive_above", "lexicon"}
+
+    def sentiment(self, section: Any) -> SentimentRules:
+        path = ("customer_sentiment",)
+        if section is None:
+            self.err((), "missing 'customer_sentiment'")
+            return SentimentRules("Sentimiento del cliente", 0.0, 0.0, -0.6, -0.2, 0.2)
+        self.keys(section, path, self.SENTIMENT_KEYS)
+        full_at = self.number(section, path, "full_at", default=0.0, lo=-1, hi=1)
+        zero_at = self.number(section, path, "zero_at", default=-0.6, lo=-1, hi=1)
+        if full_at is not None and zero_at is not None and zero_at >= full_at:
+            self.err(path + ("zero_at",), f"zero_at ({zero_at:g}) must be below full_at ({full_at:g})")
+        neg = self.number(section, path, "negative_below", default=-0.2, lo=-1, hi=1)
+        pos = self.number(section, path, "positive_above", default=0.2, lo=-1, hi=1)
+        if neg is not None and pos is not None and neg > pos:
+            self.err(path + ("negative_below",), f"negative_below ({neg:g}) must not exceed positive_above ({pos:g})")
+        lexicon = None
+        if section.get("lexicon"):
+            lexicon = Path(str(section["lexicon"]))
+            if not lexicon.is_absolute():
+                lexicon = (Path(self.source).parent / lexicon).resolve()
+            if not lexicon.is_file():
+                self.err(path + ("lexicon",), f"lexicon file not found: {lexicon}")
+                lexicon = None
+        return SentimentRules(
+            label=self.string(section, path, "label", default="Sentimiento del cliente"),
+            weight=float(self.number(section, path, "weight", required=True, default=0.0, lo=0, hi=100) or 0.0),
+            full_at=float(full_at if full_at is not None else 0.0),
+            zero_at=float(zero_at if zero_at is not None else -0.6),
+            negative_below=float(neg if neg is not None else -0.2),
+            positive_above=float(pos if pos is not None else 0.2),
+            lexicon=lexicon,
+        )
+
+    def categories(self, section: Any) -> tuple[Category, ...]:
+        path = ("categories",)
+        if not isinstance(section, list) or not section:
+            self.err(path if section is not None else (), "categories must be a non-empty list of {name, min_score}")
+            return (Category("Requiere Atención", 0.0),)
+        out: list[Category] = []
+        for i, item in enumerate(section):
+            ip = path + (i,)
+            if not self.keys(item, ip, {"name", "min_score"}):
+                continue
+            name = self.string(item, ip, "name", required=True)
+            score = self.number(item, ip, "min_score", required=True, lo=0, hi=100)
+            if name and score is not None:
+                if out and score >= out[-1].min_score:
+                    self.err(
+                        ip + ("min_score",),
+                        f"categories go from the highest score down: '{name}' min_score {score:g} must be below "
+                        f"'{out[-1].name}' ({out[-1].min_score:g})",
+                    )
+                if any(c.name == name for c in out):
+                    self.err(ip + ("name",), f"category '{name}' appears twice")
+                out.append(Category(name, score))
+        if out and out[-1].min_score != 0:
+            self.err(path, f"the last category must have min_score 0 so every score has one (got {out[-1].min_score:g})")
+        return tuple(out) or (Category("Requiere Atención", 0.0),)
+
+    REVIEW_KEYS = {
+        "low_score_below", "forbidden_word", "very_negative_customer_below", "low_confidence_below",
+        "escalation", "transcription_error", "no_agent_speech",
+    }
+
+    def review(self, section: Any) -> ReviewRules:
+        path = ("review",)
+        section = section if section is not None else {}
+        self.keys(section, path, self.REVIEW_KEYS)
+        if not isinstance(section, dict):
+            section = {}
+        return ReviewRules(
+            low_score_below=self.number(section, path, "low_score_below", lo=0, hi=100),
+            forbidden_word=self.boolean(section, path, "forbidden_word", True),
+            very_negative_customer_below=self.number(section, path, "very_negative_customer_below", lo=-1, hi=1),
+            low_confidence_below=self.number(section, path, "low_confidence_below", lo=0, hi=1),
+            escalation=self.boolean(section, path, "escalation", True),
+            transcription_error=self.boolean(section, path, "transcription_error", True),
+            no_agent_speech=self.boolean(section, path, "no_agent_speech", True),
+        )
+
+    def escalation(self, section: Any, min_chars: int) -> EscalationRules:
+        path = ("escalation",)
+        if section is None:
+            return EscalationRules("customer", ())
+        if not self.keys(section, path, {"speaker", "phrases"}):
+            return EscalationRules("customer", ())
+        return EscalationRules(
+            speaker=self.speaker(section, path, "customer"),
+            phrases=self.phrase_list(section.get("phrases"), path + ("phrases",), min_chars, allow_slot=False),
+        )
+
+    def metrics(self, section: Any) -> MetricsRules:
+        path = ("metrics",)
+        section = section if section is not None else {}
+        self.keys(section, path, {"min_overlap_seconds", "turn_gap_seconds", "long_silence_seconds"})
+        if not isinstance(section, dict):
+            section = {}
+        return MetricsRules(
+            min_overlap_seconds=float(self.number(section, path, "min_overlap_seconds", default=0.5, lo=0, hi=10) or 0),
+            turn_gap_seconds=float(self.number(section, path, "turn_gap_seconds", default=0.8, lo=0, hi=10) or 0),
+            long_silence_seconds=float(
+                self.number(section, path, "long_silence_seconds", default=20.0, lo=1, hi=3600) or 20.0
+            ),
+        )
