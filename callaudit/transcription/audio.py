@@ -1,0 +1,312 @@
+"""WAV reading for call recordings: strict about broken files, lenient about legitimate variants.
+
+Twilio serves recordings as RIFF/WAVE, PCM16 or μ-law, 8 kHz, one channel or two (dual-channel ``<Dial>``
+recordings: channel 1 = parent call leg, channel 2 = child leg). We parse the RIFF chunks ourselves instead of
+using :mod:`wave` because ``wave`` rejects μ-law/A-law/float/EXTENSIBLE files and silently accepts a truncated
+``data`` chunk — a download cut short must become a readable error, not half a transcript.
+
+Everything here is NumPy/SciPy only (no Spark, no model), so the pipeline UDF and the CLI share it.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+from math import gcd
+from pathlib import Path
+
+import numpy as np
+
+WHISPER_RATE = 16_000
+
+# WAVE format tags (mmreg.h)
+FORMAT_PCM = 0x0001
+FORMAT_FLOAT = 0x0003
+FORMAT_ALAW = 0x0006
+FORMAT_MULAW = 0x0007
+FORMAT_EXTENSIBLE = 0xFFFE
+_FORMAT_NAMES = {
+    FORMAT_PCM: "PCM",
+    FORMAT_FLOAT: "IEEE float",
+    FORMAT_ALAW: "A-law",
+    FORMAT_MULAW: "μ-law",
+}
+
+MIN_RATE, MAX_RATE = 8_000, 48_000
+MAX_CHANNELS = 2
+# An uncompressed 8 kHz mono second is 16 kB; anything shorter than a few milliseconds is not a call.
+MIN_DURATION_S = 0.05
+
+# A channel whose loud frames stay below this level carries no speech (Twilio's silent leg is digital
+# near-zero; line noise on a real leg sits around -60..-50 dBFS, speech at -30..-10 dBFS).
+SILENCE_DBFS = -50.0
+
+
+class AudioError(ValueError):
+    """The file is not usable audio. The message says what is wrong in words an analyst understands."""
+
+
+@dataclass
+class Audio:
+    """Decoded audio: ``samples`` is float32 in [-1, 1], shape (channels, frames)."""
+
+    samples: np.ndarray
+    sample_rate: int
+    encoding: str  # "PCM16", "μ-law", ...
+    path: str | None = None
+
+    @property
+    def channels(self) -> int:
+        return int(self.samples.shape[0])
+
+    @property
+    def frames(self) -> int:
+        return int(self.samples.shape[1])
+
+    @property
+    def duration(self) -> float:
+        return self.frames / float(self.sample_rate) if self.sample_rate else 0.0
+
+    def channel(self, number: int) -> np.ndarray:
+        """Samples of 1-based channel ``number`` (Twilio numbers channels from 1)."""
+        if not 1 <= number <= self.channels:
+            raise AudioError(f"channel {number} requested but the recording has {self.channels} channel(s)")
+        return self.samples[number - 1]
+
+
+# ---- decoding ------------------------------------------------------------------------------------------------
+def _mulaw_table() -> np.ndarray:
+    """G.711 μ-law byte -> linear value in [-1, 1] (ITU-T G.711, bias 0x84)."""
+    u = ~np.arange(256, dtype=np.int32) & 0xFF
+    sign = u & 0x80
+    exponent = (u >> 4) & 0x07
+    mantissa = u & 0x0F
+    magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
+    linear = np.where(sign != 0, -magnitude, magnitude)
+    return (linear / 32768.0).astype(np.float32)
+
+
+def _alaw_table() -> np.ndarray:
+    """G.711 A-law byte -> linear value in [-1, 1]."""
+    a = np.arange(256, dtype=np.int32) ^ 0x55
+    sign = a & 0x80
+    exponent = (a >> 4) & 0x07
+    mantissa = a & 0x0F
+    magnitude = np.where(exponent == 0, (mantissa << 4) + 8, ((mantissa << 4) + 0x108) << (exponent - 1))
+    linear = np.where(sign != 0, magnitude, -magnitude)
+    return (linear / 32768.0).astype(np.float32)
+
+
+_MULAW = _mulaw_table()
+_ALAW = _alaw_table()
+
+
+def _sniff(head: bytes) -> str:
+    """A human guess at what a non-WAV file is, for the error message."""
+    stripped = head.lstrip()
+    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "it looks like an MP3 file (ask Twilio for the .wav media)"
+    if head.startswith(b"OggS"):
+        return "it looks like an Ogg file"
+    if head.startswith(b"fLaC"):
+        return "it looks like a FLAC file"
+    if stripped[:1] in (b"{", b"["):
+        return "it looks like JSON — probably an API error body saved instead of the audio"
+    if stripped[:1] == b"<":
+        return "it looks like HTML/XML — probably an error page saved instead of the audio"
+    if not head.strip(b"\x00"):
+        return "it is all zero bytes"
+    return f"it starts with {head[:12]!r}"
+
+
+def _parse_fmt(body: bytes) -> tuple[int, int, int, int, int]:
+    if len(body) < 16:
+        raise AudioError(f"the WAV 'fmt ' chunk is {len(body)} bytes, too short to describe the audio (corrupt header)")
+    tag, channels, rate, _byte_rate, block_align, bits = struct.unpack("<HHIIHH", body[:16])
+    if tag == FORMAT_EXTENSIBLE:
+        if len(body) < 40:
+            raise AudioError("the WAV header says WAVE_FORMAT_EXTENSIBLE but the extension is missing (corrupt header)")
+        tag = struct.unpack("<H", body[24:26])[0]  # first two bytes of the SubFormat GUID are the format tag
+    return tag, channels, rate, block_align, bits
+
+
+def read_wav_bytes(data: bytes, *, path: str | None = None) -> Audio:
+    """Decode a RIFF/WAVE byte string. Raises :class:`AudioError` with a readable reason."""
+    name = path or "the file"
+    if len(data) == 0:
+        raise AudioError(f"{name} is empty (0 bytes): the recording download probably failed")
+    if len(data) < 12 or data[:4] not in (b"RIFF", b"RF64") or data[8:12] != b"WAVE":
+        raise AudioError(f"{name} is not a WAV file: {_sniff(data[:64])}")
+
+    fmt: tuple[int, int, int, int, int] | None = None
+    audio_bytes: bytes | None = None
+    declared = 0
+    pos = 12
+    while pos + 8 <= len(data):
+        chunk_id = data[pos : pos + 4]
+        (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
+        body_start = pos + 8
+        if chunk_id == b"fmt ":
+            if body_start + size > len(data):
+                raise AudioError(f"{name} is truncated inside its WAV header ('fmt ' chunk cut short)")
+            fmt = _parse_fmt(data[body_start : body_start + size])
+        elif chunk_id == b"data":
+            available = len(data) - body_start
+            if size in (0xFFFFFFFF,) or (data[:4] == b"RF64"):
+                size = available  # streamed/RF64 WAV: the real length is "to the end of the file"
+            declared = size
+            if size > available:
+                missing = size - available
+                raise AudioError(
+                    f"{name} is truncated: its header announces {size:,} bytes of audio but only "
+                    f"{available:,} are present ({missing / size:.0%} missing) — re-download the recording"
+                )
+            audio_bytes = data[body_start : body_start + size]
+            break
+        pos = body_start + size + (size & 1)  # chunks are word-aligned
+    if fmt is None:
+        raise AudioError(f"{name} has no 'fmt ' chunk: the WAV header is corrupt")
+    if audio_bytes is None:
+        raise AudioError(f"{name} has no 'data' chunk: the WAV file holds a header but no audio (truncated?)")
+
+    tag, channels, rate, block_align, bits = fmt
+    if tag not in _FORMAT_NAMES:
+        raise AudioError(f"{name} uses WAV format tag 0x{tag:04x}, which is not supported (use PCM or μ-law)")
+    if not 1 <= channels <= MAX_CHANNELS:
+        raise AudioError(f"{name} has {channels} channels; call recordings have 1 or 2 (corrupt header?)")
+    if not MIN_RATE <= rate <= MAX_RATE:
+        raise AudioError(f"{name} has a sample rate of {rate} Hz; supported: {MIN_RATE}-{MAX_RATE} Hz (corrupt header?)")
+    expected_bits = {FORMAT_PCM: (8, 16, 24, 32), FORMAT_FLOAT: (32, 64), FORMAT_ALAW: (8,), FORMAT_MULAW: (8,)}[tag]
+    if bits not in expected_bits:
+        raise AudioError(f"{name}: {_FORMAT_NAMES[tag]} with {bits} bits per sample is not a valid combination")
+    width = bits // 8
+    if block_align != width * channels:
+        raise AudioError(
+            f"{name}: inconsistent WAV header (block align {block_align} for {channels} channel(s) of {bits} bits)"
+        )
+
+    frames = len(audio_bytes) // block_align
+    if frames / rate < MIN_DURATION_S:
+        raise AudioError(f"{name} holds no audio samples ({len(audio_bytes)} bytes of data, {declared} declared)")
+    raw = audio_bytes[: frames * block_align]
+
+    if tag == FORMAT_MULAW:
+        samples = _MULAW[np.frombuffer(raw, dtype=np.uint8)]
+        encoding = "μ-law"
+    elif tag == FORMAT_ALAW:
+        samples = _ALAW[np.frombuffer(raw, dtype=np.uint8)]
+        encoding = "A-law"
+    elif tag == FORMAT_FLOAT:
+        samples = np.frombuffer(raw, dtype="<f4" if bits == 32 else "<f8").astype(np.float32)
+        samples = np.nan_to_num(np.clip(samples, -1.0, 1.0))
+        encoding = f"float{bits}"
+    elif bits == 8:
+        samples = (np.frombuffer(raw, dtype=np.uint8).astype(np.float32) - 128.0) / 128.0
+        encoding = "PCM8"
+    elif bits == 16:
+        samples = np.frombuffer(raw, dtype="<i2").astype(np.float32) / 32768.0
+        encoding = "PCM16"
+    elif bits == 24:
+        b = np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).astype(np.int32)
+        ints = b[:, 0] | (b[:, 1] << 8) | (b[:, 2] << 16)
+        ints = np.where(ints & 0x800000, ints - (1 << 24), ints)
+        samples = (ints / float(1 << 23)).astype(np.float32)
+        encoding = "PCM24"
+    else:
+        samples = (np.frombuffer(raw, dtype="<i4") / float(1 << 31)).astype(np.float32)
+        encoding = "PCM32"
+    # interleaved frames -> (channels, frames)
+    samples = np.ascontiguousarray(samples.reshape(frames, channels).T)
+    return Audio(samples=samples, sample_rate=int(rate), encoding=encoding, path=path)
+
+
+def read_wav(path: str | Path) -> Audio:
+    """Read a WAV file (see :func:`read_wav_bytes`). A missing/unreadable file is an :class:`AudioError` too."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise AudioError(f"{p} does not exist") from None
+    except IsADirectoryError:
+        raise AudioError(f"{p} is a directory, not a recording") from None
+    except OSError as exc:
+        raise AudioError(f"{p} could not be read: {exc.strerror or exc}") from None
+    return read_wav_bytes(data, path=str(p))
+
+
+# ---- processing ----------------------------------------------------------------------------------------------
+def resample(samples: np.ndarray, rate: int, target: int = WHISPER_RATE) -> np.ndarray:
+    """Polyphase resampling (scipy ``resample_poly``) to ``target`` Hz, float32, 1-D."""
+    x = np.asarray(samples, dtype=np.float32)
+    if rate == target:
+        return x.copy()
+    from scipy.signal import resample_poly
+
+    g = gcd(int(rate), int(target))
+    y = resample_poly(x, target // g, rate // g).astype(np.float32)
+    return np.clip(y, -1.0, 1.0)
+
+
+def level_dbfs(samples: np.ndarray, rate: int, frame_s: float = 0.03, percentile: float = 95.0) -> float:
+    """Loudness of the loud parts: the ``percentile``-th percentile of 30 ms frame RMS, in dBFS.
+
+    Speech occupies a fraction of a call channel, so the mean level would call a quiet talker "silent"; the
+    95th percentile of frame levels measures the talk spurts.
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    n = max(1, int(rate * frame_s))
+    usable = (len(x) // n) * n
+    if usable == 0:
+        rms = np.sqrt(np.mean(x**2)) if len(x) else 0.0
+        return float(20 * np.log10(max(rms, 1e-10)))
+    frames = x[:usable].reshape(-1, n)
+    rms = np.sqrt(np.mean(frames**2, axis=1))
+    return float(20 * np.log10(max(np.percentile(rms, percentile), 1e-10)))
+
+
+def is_near_silent(samples: np.ndarray, rate: int, threshold_dbfs: float = SILENCE_DBFS) -> bool:
+    """True when a channel carries nothing worth transcribing (Whisper invents text on silence)."""
+    return level_dbfs(samples, rate) < threshold_dbfs
+
+
+def channels_identical(audio: Audio, tolerance: float = 1e-4) -> bool:
+    """A "stereo" file whose two channels are the same signal is a mono recording upmixed."""
+    if audio.channels != 2:
+        return False
+    return bool(np.max(np.abs(audio.samples[0] - audio.samples[1])) <= tolerance)
+
+
+# ---- writing (tests, benchmark) -----------------------------------------------------------------------------
+def write_wav(path: str | Path, samples: np.ndarray, rate: int, encoding: str = "PCM16") -> Path:
+    """Write float samples (channels, frames) or (frames,) as PCM16 or μ-law WAV. Used by tests and the bench."""
+    x = np.asarray(samples, dtype=np.float32)
+    if x.ndim == 1:
+        x = x[None, :]
+    channels, frames = x.shape
+    inter = np.clip(x.T.reshape(-1), -1.0, 1.0)
+    if encoding == "PCM16":
+        tag, bits = FORMAT_PCM, 16
+        payload = (np.round(inter * 32767.0)).astype("<i2").tobytes()
+    elif encoding in ("mulaw", "μ-law"):
+        tag, bits = FORMAT_MULAW, 8
+        payload = mulaw_encode(inter).tobytes()
+    else:
+        raise ValueError(f"unsupported encoding {encoding!r}")
+    block = channels * bits // 8
+    fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * block, block, bits)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(payload)) + payload
+    if len(payload) & 1:
+        body += b"\x00"
+    p = Path(path)
+    p.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return p
+
+
+def mulaw_encode(x: np.ndarray) -> np.ndarray:
+    """Float [-1, 1] -> G.711 μ-law bytes (the inverse of the decode table, to the nearest code)."""
+    pcm = np.clip(np.round(np.asarray(x, dtype=np.float64) * 32768.0), -32635, 32635).astype(np.int32)
+    sign = np.where(pcm < 0, 0x80, 0)
+    mag = np.abs(pcm) + 0x84
+    exponent = np.clip(np.floor(np.log2(np.maximum(mag, 1))).astype(np.int32) - 7, 0, 7)
+    mantissa = (mag >> (exponent + 3)) & 0x0F
+    return (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)
