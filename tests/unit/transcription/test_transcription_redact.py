@@ -1,0 +1,168 @@
+"""PII redaction: spoken and written forms, across ASR word/segment splits, false-positive guards, Luhn."""
+
+from __future__ import annotations
+
+import pytest
+
+from callaudit.transcript import Segment, Transcript, Word, render_text
+from callaudit.transcription.redact import luhn_ok, redact_segments, redact_text, redact_transcript
+
+
+def _words(text: str, start: float, step: float = 0.4, prob: float = 0.9) -> list[Word]:
+    """Whisper-like words (punctuation attached) at regular times."""
+    return [Word(w, round(start + k * step, 3), round(start + k * step + step * 0.9, 3), prob)
+            for k, w in enumerate(text.split())]
+
+
+def _seg(speaker: str, channel: int | None, text: str, start: float) -> Segment:
+    words = _words(text, start)
+    return Segment(speaker, channel, start, words[-1].end, text, 0.9, words)
+
+
+# ---- spoken and written forms ------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Mi cédula es uno cero tres dos cuatro cinco seis siete ocho nueve, gracias.",
+         "Mi cédula es [CEDULA], gracias."),
+        ("El documento es 1.032.456.789.", "El documento es [CEDULA]."),
+        ("C.C. 79845123", "C.C. [CEDULA]"),
+        ("la ce ce siete nueve ocho cuatro cinco uno dos tres", "la ce ce [CEDULA]"),
+        ("número de identificación: doble cero siete dos cuatro cinco seis uno", "número de identificación: [CEDULA]"),
+        ("Mi celular es tres uno cinco cuatro cinco seis siete ocho nueve cero.", "Mi celular es [TELEFONO]."),
+        ("Llámeme al trescientos quince, cuatro cincuenta y seis, setenta y ocho, noventa.", "Llámeme al [TELEFONO]."),
+        ("es más cincuenta y siete tres uno cinco cuatro cinco seis siete ocho nueve cero", "es [TELEFONO]"),
+        ("+57 315 456 7890", "[TELEFONO]"),
+        ("3154567890", "[TELEFONO]"),
+        ("el fijo es seis cero uno dos tres cuatro cinco seis siete ocho", "el fijo es [TELEFONO]"),
+        ("el teléfono de la casa es dos tres cuatro cinco seis siete ocho", "el teléfono de la casa es [TELEFONO]"),
+        ("número 4111 1111 1111 1111 listo", "número [TARJETA] listo"),
+        ("cuatro cinco cuatro cinco cinco cinco cinco cinco cinco cinco cinco cinco cinco cinco cinco cinco",
+         "cuatro cinco cuatro cinco cinco cinco cinco cinco cinco cinco cinco cinco cinco cinco cinco cinco"),
+        ("la tarjeta es cuatro cinco cuatro cinco y cinco cinco cinco cinco", "la tarjeta es [TARJETA]"),
+        ("mi correo es juan punto perez arroba gmail punto com listo", "mi correo es [EMAIL] listo"),
+        ("escríbame a Juan.Perez@Gmail.com.", "escríbame a [EMAIL]."),
+        ("ana guion bajo ruiz arroba hotmail punto com punto co", "[EMAIL]"),
+        ("es juan ochenta y dos arroba gmail punto com", "es [EMAIL]"),
+        ("el correo juan.perez arroba gmail.com", "el correo [EMAIL]"),
+    ],
+)
+def test_spoken_and_written_pii(text, expected):
+    assert redact_text(text) == expected
+
+
+# ---- what must NOT be redacted --------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Lo llamamos mañana a las tres y media.",
+        "El saldo es de cincuenta mil pesos.",
+        "Son un millón quinientos mil pesos.",
+        "Son $1.500.000 de deuda.",
+        "La factura del quince de marzo de dos mil veinticuatro.",
+        "El pago vence el 15/03/2024 a las 3:30.",
+        "El radicado es ocho cuatro cinco seis siete ocho nueve.",  # a case number, no context
+        "Son ciento veinte mil trescientos pesos.",
+        "Espere dos minutos, son tres cuotas de cuarenta y cinco mil.",
+        "Mi cédula la tengo aquí; son doscientos cincuenta mil pesos y tres cuotas.",  # context + amount
+        "4111 1111 1111 1112",  # 16 digits failing Luhn, no card context
+    ],
+)
+def test_false_positive_guards(text):
+    assert redact_text(text) == text
+
+
+def test_luhn():
+    assert luhn_ok("4111111111111111") and luhn_ok("5500005555555559") and luhn_ok("378282246310005")
+    assert not luhn_ok("4111111111111112") and not luhn_ok("1234567812345678") and not luhn_ok("abc")
+
+
+def test_mangled_asr_digits_are_redacted_only_with_context():
+    # what Whisper base actually wrote for espeak "Es uno cero tres dos cuatro cinco seis siete ocho nueve"
+    asr = "Es uno de los tres más cuatro cinco seis y siete ocho nueve."
+    assert redact_text("¿Me regala su cédula? " + asr) == "¿Me regala su cédula? Es [CEDULA]."
+    assert redact_text(asr) == asr
+
+
+# ---- across ASR splits and speakers --------------------------------------------------------------------------
+def test_context_from_the_other_speaker_and_number_split_across_segments():
+    segments = [
+        _seg("agent", 2, "¿Me regala su número de cédula, por favor?", 0.0),
+        _seg("customer", 1, "Sí, claro, es uno cero tres dos", 4.0),
+        _seg("customer", 1, "cuatro cinco seis siete ocho nueve.", 6.5),
+        _seg("agent", 2, "Gracias, un momento.", 10.0),
+    ]
+    red, counts = redact_segments(segments)
+    assert counts == {"CEDULA": 1}  # one cédula, split over two ASR segments
+    assert red[1].text == "Sí, claro, es [CEDULA]"
+    assert red[2].text == "[CEDULA]."
+    assert red[3].text == "Gracias, un momento."
+    # the words of each part collapse into one placeholder word with the span's timing
+    first_digit = segments[1].words[3]
+    assert [w.word for w in red[1].words] == ["Sí,", "claro,", "es", "[CEDULA]"]
+    assert red[1].words[-1].start == first_digit.start and red[1].words[-1].end == segments[1].words[-1].end
+    assert [w.word for w in red[2].words] == ["[CEDULA]."]
+    assert red[2].words[0].start == segments[2].words[0].start
+    assert red[2].words[0].end == segments[2].words[-1].end
+
+
+def test_context_too_old_does_not_apply():
+    segments = [
+        _seg("agent", 2, "¿Me confirma su cédula?", 0.0),
+        _seg("customer", 1, "ocho cuatro cinco seis siete ocho nueve", 45.0),  # 45 s later, another topic
+    ]
+    red, counts = redact_segments(segments)
+    assert counts == {} and red[1].text == segments[1].text
+
+
+def test_written_digits_split_into_several_asr_words():
+    seg = Segment("customer", 1, 1.0, 5.0, "Mi celular es 315 456 78 90.", 0.9, _words("Mi celular es 315 456 78 90.", 1.0))
+    red, counts = redact_segments([seg])
+    assert red[0].text == "Mi celular es [TELEFONO]."
+    assert [w.word for w in red[0].words] == ["Mi", "celular", "es", "[TELEFONO]."]
+    assert counts == {"TELEFONO": 1}
+
+
+def test_text_and_words_redacted_independently_like_azure_display_vs_lexical():
+    # Azure: display text has ITN digits, the word list has lexical number words
+    words = _words("mi cédula es uno cero tres dos cuatro cinco seis siete", 0.0)
+    seg = Segment("customer", 1, 0.0, 5.0, "Mi cédula es 10324567.", 0.95, words)
+    red, counts = redact_segments([seg])
+    assert red[0].text == "Mi cédula es [CEDULA]."
+    assert [w.word for w in red[0].words] == ["mi", "cédula", "es", "[CEDULA]"]
+    assert counts == {"CEDULA": 1}
+
+
+def test_several_types_in_one_call_and_counts():
+    segments = [
+        _seg("agent", 2, "Para validar, ¿su cédula?", 0.0),
+        _seg("customer", 1, "uno cero tres dos cuatro cinco seis siete", 2.0),
+        _seg("agent", 2, "¿Y un celular de contacto?", 7.0),
+        _seg("customer", 1, "tres uno cero cinco cinco cinco uno dos tres cuatro", 9.0),
+        _seg("agent", 2, "¿Correo?", 15.0),
+        _seg("customer", 1, "maria punto lopez arroba gmail punto com", 16.0),
+    ]
+    red, counts = redact_segments(segments)
+    assert counts == {"CEDULA": 1, "TELEFONO": 1, "EMAIL": 1}
+    assert [s.text for s in red if s.speaker == "customer"] == ["[CEDULA]", "[TELEFONO]", "[EMAIL]"]
+
+
+def test_redact_transcript_returns_a_new_object_and_keeps_the_original():
+    segments = [_seg("agent", 2, "¿Su cédula?", 0.0), _seg("customer", 1, "uno cero tres dos cuatro cinco seis", 2.0)]
+    original = Transcript(recording_sid="RE1", call_sid="CA1", segments=segments, text=render_text(segments),
+                          confidence=0.9, engine="whisper")
+    before = original.to_json()
+    red = redact_transcript(original)
+    assert original.to_json() == before  # untouched: it goes to the restricted silver table
+    assert red is not original and red.redacted and red.redactions == {"CEDULA": 1}
+    assert "customer: [CEDULA]" in red.text and "uno cero" not in red.to_json()
+    assert Transcript.from_json(red.to_json()) == red  # still a valid contract object
+    # idempotent: redacting again finds nothing new
+    again = redact_transcript(red)
+    assert again.text == red.text and again.redactions == {"CEDULA": 1}
+
+
+def test_clean_transcript_is_marked_redacted_with_no_counts():
+    t = Transcript(recording_sid="RE2", call_sid="CA2", segments=[_seg("agent", 2, "Buenos días, ¿en qué le ayudo?", 0.0)])
+    red = redact_transcript(t)
+    assert red.redacted and red.redactions == {} and red.segments[0].text == t.segments[0].text
