@@ -29,6 +29,7 @@ import json
 import logging
 import re
 import socket
+import sys
 import threading
 import time
 from collections import OrderedDict
@@ -276,6 +277,13 @@ class EmulatorServer(ThreadingHTTPServer):
     def base_url(self) -> str:
         host, port = self.server_address[:2]
         return f"http://{host}:{port}"
+
+    def handle_error(self, request, client_address) -> None:
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            # the client hung up (a timeout on a slow fault, or a cut): normal here, not a server error
+            log.debug("client %s disconnected", client_address)
+            return
+        super().handle_error(request, client_address)
 
     def replace_data(self, data: TwilioData) -> None:
         with self.data_lock:

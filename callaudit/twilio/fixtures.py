@@ -198,8 +198,9 @@ def generate(
         talk = rng.randrange(3, 9) if short_media else rng.randrange(60, 600)
         answer = created + timedelta(seconds=1)
         if outcome in ("busy", "failed"):
+            # dialed, so start_time is set; end_time and duration stay empty (the spec's field descriptions)
             calls.append(_call(parent_sid, parent=None, frm=customer, to=BUSINESS_NUMBER, status=outcome,
-                               direction="inbound", created=created, start=None, end=None,
+                               direction="inbound", created=created, start=created, end=None,
                                phone_number_sid=BUSINESS_NUMBER_SID, queue_ms=0, account_sid=account_sid))
             continue
         child_sid = new_sid("CA")
@@ -239,7 +240,7 @@ def generate(
                            direction="inbound", created=created, start=answer, end=parent_end,
                            phone_number_sid=BUSINESS_NUMBER_SID, queue_ms=0, account_sid=account_sid))
         calls.append(_call(child_sid, parent=parent_sid, frm=BUSINESS_NUMBER, to=f"client:{agent[1]}",
-                           status="no-answer", direction="outbound-dial", created=answer, start=None, end=None,
+                           status="no-answer", direction="outbound-dial", created=answer, start=answer, end=None,
                            phone_number_sid=None, queue_ms=ring * 1000, account_sid=account_sid))
         if outcome == "voicemail":
             recordings.append(_recording(new_sid("RE"), call_sid=parent_sid, start=child_start, seconds=talk,
