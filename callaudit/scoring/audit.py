@@ -331,13 +331,16 @@ def _judge(
 
     in_turns: set[int] = set()
     in_time: list[TokenizedSegment] = []
+    half = duration / 2.0
     if w.anywhere:
         window_segs = segs
     else:
+        # turn windows never reach into the other half of the call: in a call with two agent turns the last
+        # one is not "among the first two" for a greeting
         if w.first_turns:
-            in_turns.update(s.index for s in segs[: w.first_turns])
+            in_turns.update(s.index for s in segs[: w.first_turns] if s.start < half)
         if w.last_turns:
-            in_turns.update(s.index for s in segs[-w.last_turns :])
+            in_turns.update(s.index for s in segs[-w.last_turns :] if s.end > half)
         if w.first_seconds is not None:
             in_time = [s for s in segs if s.start <= w.first_seconds]
         if w.last_seconds is not None:
@@ -358,10 +361,16 @@ def _judge(
         m = matcher.best_in_segment(seg)
         if m is not None:
             (accepted if in_window(m) else rejected).append(m)
-        if accepted and accepted[-1].score >= 100:
+        if accepted and accepted[-1].score >= 100 and w.anywhere:
             break
     if accepted:
-        best = max(accepted, key=lambda m: (m.score, -m.start))
+        # the first greeting, the last farewell; anywhere: the clearest hit
+        if w.first_seconds is not None or w.first_turns:
+            best = min(accepted, key=lambda m: m.start)
+        elif w.last_seconds is not None or w.last_turns:
+            best = max(accepted, key=lambda m: m.end)
+        else:
+            best = max(accepted, key=lambda m: (m.score, -m.start))
         how = "exacta" if best.score >= 100 else f"aproximada ({best.score:.0f}%)"
         return CriterionResult(
             crit.key, crit.label, MET, crit.weight, crit.weight,

@@ -84,7 +84,7 @@ class PhraseMatcher:
                 continue
             for found in rx.finditer(joined):
                 name = found.groupdict().get("name") or found.groupdict().get("glued")
-                if phrase.name_slot and (name is None or name in self.stopwords):
+                if phrase.name_slot and (name is None or name in self.stopwords or name in phrase.tokens):
                     continue
                 first = seg.token_at_offset(found.start())
                 last = first + len(phrase.tokens) - 1 + (1 if found.groupdict().get("name") else 0)
@@ -127,7 +127,13 @@ class PhraseMatcher:
                     hits = process.extract(
                         phrase.norm, choices, scorer=fuzz.ratio, score_cutoff=self.threshold, limit=None
                     )
-                    hits = [h for h in hits if self._name_follows(seg, h[2] + size - 1)]
+                    # the window must end on (something like) the phrase's last word, so that neither a dropped
+                    # word ("mi nombre | es") nor an extra one ("habla con | el | titular") passes for a name
+                    hits = [
+                        h for h in hits
+                        if self._ends_like(texts[h[2] + size - 1], phrase.tokens[-1])
+                        and self._name_follows(seg, h[2] + size - 1, phrase)
+                    ]
                     hit = max(hits, key=lambda h: (h[1], -h[2])) if hits else None
                 else:
                     hit = process.extractOne(phrase.norm, choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
@@ -139,12 +145,19 @@ class PhraseMatcher:
                     best = self._make(phrase.text, seg, i, last, float(score))
         return best
 
-    def _name_follows(self, seg: TokenizedSegment, last_fixed_token: int) -> bool:
+    @staticmethod
+    def _ends_like(heard: str, last_word: str) -> bool:
+        # "hablacon" ends like "con" (glued), "kon" looks like it; "el" and "nombre" do not
+        return heard.endswith(last_word) or fuzz.ratio(heard, last_word) >= 75
+
+    def _name_follows(self, seg: TokenizedSegment, last_fixed_token: int, phrase: Phrase) -> bool:
         nxt = last_fixed_token + 1
         if nxt >= len(seg.tokens):
             return False
         tok = seg.tokens[nxt]
-        return tok.text.isalpha() and tok.text not in self.stopwords and not tok.brk
+        return (
+            tok.text.isalpha() and tok.text not in self.stopwords and tok.text not in phrase.tokens and not tok.brk
+        )
 
     @staticmethod
     def _make(phrase: str, seg: TokenizedSegment, first: int, last: int, score: float) -> Match:
