@@ -426,8 +426,8 @@ def _sentiment(engine, customer_view, agent_view, duration):
         quarters = [engine.score_token_groups(g) if g else None for g in q_groups]
         words: dict[str, float] = {}
         for seg in customer_view:
-            for i, v in engine.valences([t.text for t in seg.tokens], [t.brk for t in seg.tokens]):
-                key = seg.tokens[i].text
+            for i, n, v in engine.valences([t.text for t in seg.tokens], [t.brk for t in seg.tokens]):
+                key = " ".join(t.text for t in seg.tokens[i : i + n])
                 words[key] = round(words.get(key, 0.0) + v, 3)
         top = sorted(words.items(), key=lambda kv: -abs(kv[1]))[:10]
         return overall, agent, quarters, [{"word": k, "valence": v} for k, v in top]

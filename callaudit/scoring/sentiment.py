@@ -81,13 +81,13 @@ class LexiconSentiment:
     def raw_sum(self, texts: list[str], breaks: list[bool]) -> tuple[float, int]:
         """Sum of valences of one utterance (after negation, modifiers and contrast) and the number of hits."""
         values = self.valences(texts, breaks)
-        return sum(v for _, v in values), len(values)
+        return sum(v for _, _, v in values), len(values)
 
-    def valences(self, texts: list[str], breaks: list[bool]) -> list[tuple[int, float]]:
-        """(token position, final valence) of every sentiment-bearing word or phrase of one utterance."""
+    def valences(self, texts: list[str], breaks: list[bool]) -> list[tuple[int, int, float]]:
+        """(first token, token count, final valence) of every sentiment-bearing word or phrase of one utterance."""
         lex = self.lex
         n = len(texts)
-        values: list[tuple[int, float]] = []
+        values: list[tuple[int, int, float]] = []
         neg_left = 0
         mod = 1.0
         mod_left = 0
@@ -139,14 +139,14 @@ class LexiconSentiment:
                     val *= lex.neg_factor
                 if mod_left > 0:
                     val *= mod
-                values.append((i, val))
+                values.append((i, step, val))
             neg_left = max(0, neg_left - step)
             mod_left = max(0, mod_left - step)
             if mod_left == 0:
                 mod = 1.0
             i += step
         if contrast_at >= 0:
-            values = [(i, v * (0.5 if k < contrast_at else 1.5)) for k, (i, v) in enumerate(values)]
+            values = [(i, n, v * (0.5 if k < contrast_at else 1.5)) for k, (i, n, v) in enumerate(values)]
         return values
 
     def squash(self, total: float) -> float:
@@ -180,7 +180,7 @@ class LexiconSentiment:
     def explain(self, text: str) -> list[tuple[str, float]]:
         """Which words carried sentiment in ``text`` and with what final valence (evidence, debugging)."""
         texts, breaks = _text_tokens(text)
-        return [(texts[i], round(v, 3)) for i, v in self.valences(texts, breaks)]
+        return [(" ".join(texts[i : i + n]), round(v, 3)) for i, n, v in self.valences(texts, breaks)]
 
 
 def _text_tokens(text: str) -> tuple[list[str], list[bool]]:

@@ -38,11 +38,15 @@ def load_marked(text: str) -> Marked:
     out = Marked(data=None)
     if node is None:
         return out
-    out.data = _convert(node, (), out)
+    loader = yaml.SafeLoader("")
+    try:
+        out.data = _convert(node, (), out, loader)
+    finally:
+        loader.dispose()
     return out
 
 
-def _convert(node: yaml.Node, path: Path_, out: Marked) -> Any:
+def _convert(node: yaml.Node, path: Path_, out: Marked, loader: yaml.SafeLoader) -> Any:
     out.lines[path] = node.start_mark.line + 1
     if isinstance(node, yaml.MappingNode):
         result: dict[Any, Any] = {}
@@ -50,25 +54,21 @@ def _convert(node: yaml.Node, path: Path_, out: Marked) -> Any:
             if not isinstance(key_node, yaml.ScalarNode):
                 out.problems.append((key_node.start_mark.line + 1, "a key must be a plain word, not a list or mapping"))
                 continue
-            key = _scalar(key_node)
+            key = _scalar(key_node, loader)
             if key in result:
                 out.problems.append((key_node.start_mark.line + 1, f"duplicate key '{key}'"))
-            result[key] = _convert(value_node, path + (key,), out)
+            result[key] = _convert(value_node, path + (key,), out, loader)
             # the key's line is more useful than the value's for "unknown key"/"bad value" messages
             out.lines[path + (key,)] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, path + (i,), out) for i, item in enumerate(node.value)]
-    return _scalar(node)
+        return [_convert(item, path + (i,), out, loader) for i, item in enumerate(node.value)]
+    return _scalar(node, loader)
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _scalar(node: yaml.ScalarNode, loader: yaml.SafeLoader) -> Any:
     # YAML 1.1 reads yes/no/on/off/y/n as booleans: in Spanish word lists "no" and "y" are words.
     # Only true/false are booleans here (as in YAML 1.2).
     if node.tag == "tag:yaml.org,2002:bool" and node.value.lower() not in ("true", "false"):
         return node.value
-    loader = yaml.SafeLoader("")
-    try:
-        return loader.construct_object(node, deep=True)
-    finally:
-        loader.dispose()
+    return loader.construct_object(node, deep=True)
