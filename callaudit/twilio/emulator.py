@@ -109,10 +109,14 @@ class TwilioData:
         self.recordings_by_call: dict[str, list[_Resource]] = {}
         for rec in self.recordings:
             self.recordings_by_call.setdefault(rec.data.get("call_sid"), []).append(rec)
-        # call-scoped recordings differ in shape: serialise that view once too
-        self.call_scoped_json = {
-            rec.sid: json.dumps(call_scoped_recording(rec.data)) for rec in self.recordings
-        }
+        self._call_scoped_json: dict[str, str] = {}
+
+    def call_scoped_json(self, recording: _Resource) -> str:
+        """The call-scoped view of a recording (``track``, no ``media_url``), serialised on first use."""
+        text = self._call_scoped_json.get(recording.sid)
+        if text is None:
+            text = self._call_scoped_json[recording.sid] = json.dumps(call_scoped_recording(recording.data))
+        return text
 
     @staticmethod
     def _call_times(call: dict) -> dict:
@@ -431,8 +435,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         kept, predicates = _filters([(k, v) for k, v in query if k.startswith("DateCreated")], "recordings")
         rows, positions = cache.get(("call_recordings", call_sid, tuple(kept)), lambda: [
             r for r in data.recordings_by_call.get(call_sid, []) if all(p(r) for p in predicates)])
-        scoped = data.call_scoped_json
-        self._json(200, _page("recordings", rows, positions, lambda r: scoped[r.sid], path, kept, query), cut=cut)
+        self._json(200, _page("recordings", rows, positions, data.call_scoped_json, path, kept, query), cut=cut)
 
     def _fetch_call(self, data: TwilioData, cache, match, query, path, cut) -> None:
         call = data.calls_by_sid.get(match.group("call"))
@@ -450,7 +453,7 @@ class EmulatorHandler(BaseHTTPRequestHandler):
         rec = data.recordings_by_sid.get(match.group("recording"))
         if rec is None or rec.data.get("call_sid") != match.group("call"):
             return self._not_found()
-        self._json(200, data.call_scoped_json[rec.sid], cut=cut)
+        self._json(200, data.call_scoped_json(rec), cut=cut)
 
     def _media(self, data: TwilioData, cache, match, query, path, cut) -> None:
         sid = match.group("recording")

@@ -36,10 +36,23 @@ def rfc2822(moment: datetime | None) -> str | None:
     return format_datetime(moment.astimezone(UTC).replace(microsecond=0))
 
 
+_MONTHS = {name: number for number, name in enumerate(
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"), 1)}
+
+
 def parse_rfc2822(text: str | None) -> datetime | None:
     """An RFC 2822 date as an aware UTC datetime (None for null/empty)."""
     if not text:
         return None
+    # fast path for Twilio's own shape ("Fri, 18 Oct 2019 17:00:00 +0000"): loading 100k calls parses 300k dates
+    parts = text.split()
+    if len(parts) == 6 and parts[5] == "+0000" and parts[2] in _MONTHS:
+        try:
+            hour, minute, second = parts[4].split(":")
+            return datetime(int(parts[3]), _MONTHS[parts[2]], int(parts[1]), int(hour), int(minute), int(second),
+                            tzinfo=UTC)
+        except ValueError:
+            pass
     moment = parsedate_to_datetime(text)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
