@@ -203,8 +203,8 @@ class IngestSummary:
         lines = [
             f"run {self.run_id} -> {self.landing}",
             f"window: {window}",
-            f"calls: {self.calls} in {self.call_pages} pages; recordings: {self.recordings} in "
-            f"{self.recording_pages} pages",
+            f"calls: {self.calls} in {_count(self.call_pages, 'page')}; recordings: {self.recordings} in "
+            f"{_count(self.recording_pages, 'page')}",
             f"media: {self.new_media} new ({self.bytes_downloaded:,} bytes), {self.media_skipped} already landed"
             + (f", {len(self.media_failed)} unavailable (retried next run)" if self.media_failed else ""),
             f"retries: {self.retries} (faults seen: {faults})",
@@ -212,6 +212,10 @@ class IngestSummary:
             f"duration: {self.duration_seconds:.2f} s",
         ]
         return lines
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -325,8 +329,12 @@ class _Ingest:
         task = self.progress.add_task("calls", total=None)
         seen: set[str] = set()
         high_water = None
-        first = lambda: self.client.api.v2010.account.calls.page(  # noqa: E731
-            start_time_after=since or twilio_values.unset, start_time_before=before or twilio_values.unset, page_size=self.page_size)
+
+        def first():
+            return self.client.api.v2010.account.calls.page(
+                start_time_after=since or twilio_values.unset, start_time_before=before or twilio_values.unset,
+                page_size=self.page_size)
+
         for number, page, body in self._pages("calls", first):
             count = 0
             for call in page:
@@ -346,8 +354,12 @@ class _Ingest:
         media_task = self.progress.add_task("media", total=None) if executor else None
         seen: set[str] = set()
         high_water = None
-        first = lambda: self.client.api.v2010.account.recordings.page(  # noqa: E731
-            date_created_after=since or twilio_values.unset, date_created_before=before or twilio_values.unset, page_size=self.page_size)
+
+        def first():
+            return self.client.api.v2010.account.recordings.page(
+                date_created_after=since or twilio_values.unset, date_created_before=before or twilio_values.unset,
+                page_size=self.page_size)
+
         for number, page, body in self._pages("recordings", first):
             downloads: list[Future] = []
             count = 0

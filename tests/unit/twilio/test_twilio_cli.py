@@ -31,7 +31,7 @@ def test_ingest_command_prints_a_summary(tmp_path, emulator, call_centre, fixtur
     result, output = _run(["ingest", "--landing", str(tmp_path / "landing"), "--base-url", emulator.url,
                            "--agents", str(call_centre / "agents.csv")])
     assert result.exit_code == 0, output
-    assert f"calls: {len(fixture_calls)} in 1 pages" in output
+    assert f"calls: {len(fixture_calls)} in 1 page;" in output
     assert "retries: 0" in output and "agent directory: copied" in output
 
 
