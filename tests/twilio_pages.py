@@ -103,3 +103,58 @@ def write_agents(landing: Path, rows: list[tuple[str, str, str, str, str, str]])
 
 
 BASE = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
+
+
+def write_dual_wav(path: Path, agent_lines: list[str], customer_lines: list[str], *, agent_channel: int = 2,
+                   gap: float = 0.6, rate: int = 8000) -> float:
+    """A small dual-channel 8 kHz PCM16 call: agent and customer alternate, each on their own channel.
+
+    Returns the duration in seconds. Uses the project's espeak-ng TTS (no system packages)."""
+    import wave
+
+    import numpy as np
+    from scipy.signal import resample_poly
+
+    from callaudit.synth.tts import speak
+
+    turns = []
+    for i in range(max(len(agent_lines), len(customer_lines))):
+        if i < len(agent_lines):
+            turns.append(("agent", agent_lines[i]))
+        if i < len(customer_lines):
+            turns.append(("customer", customer_lines[i]))
+    chans = {"agent": [], "customer": []}
+    t = 0.3
+    pieces = []
+    for speaker, text in turns:
+        pcm, sr = speak(text, voice="es")
+        audio = resample_poly(pcm.astype(np.float32), 80, 221)  # 22050 -> 8000 Hz
+        pieces.append((speaker, int(t * rate), audio))
+        t += len(audio) / rate + gap
+    total = int((t + 0.3) * rate)
+    for key in chans:
+        chans[key] = np.zeros(total, dtype=np.float32)
+    for speaker, start, audio in pieces:
+        chans[speaker][start:start + len(audio)] += audio
+    first, second = (chans["customer"], chans["agent"]) if agent_channel == 2 else (chans["agent"], chans["customer"])
+    stereo = np.clip(np.stack([first, second], axis=1), -32768, 32767).astype("<i2")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(2)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(stereo.tobytes())
+    return total / rate
+
+
+def land_media(landing: Path, rec: dict, data: bytes | None = None, channels: int = 2) -> Path:
+    """Put a recording's media file + manifest in the landing zone like ingest does (media first, then manifest)."""
+    media = landing / "media" / f"{rec['sid']}.wav"
+    if data is not None:
+        media.parent.mkdir(parents=True, exist_ok=True)
+        media.write_bytes(data)
+    body = media.read_bytes()
+    manifest = {"recording_sid": rec["sid"], "call_sid": rec["call_sid"], "path": f"media/{rec['sid']}.wav",
+                "channels": str(channels), "bytes": str(len(body)), "sha256": hashlib.sha256(body).hexdigest(),
+                "content_type": "audio/x-wav", "downloaded_at": "2026-11-20T15:00:00Z"}
+    return write_json(landing / "media_manifest" / f"{rec['sid']}.json", manifest)

@@ -40,6 +40,7 @@ def spark_defaults(settings: Settings, jars: list[Path]) -> dict[str, str]:
         "spark.sql.warehouse.dir": str(settings.warehouse),
         "spark.sql.sources.default": "delta",
         "spark.sql.session.timeZone": "UTC",
+        "spark.sql.debug.maxToStringFields": "500",
         # 2 cores: a handful of partitions, small Delta log state, no UI.
         "spark.sql.shuffle.partitions": "4",
         "spark.default.parallelism": "4",
@@ -83,6 +84,8 @@ logger.datanucleus.name = DataNucleus
 logger.datanucleus.level = error
 logger.nativecode.name = org.apache.hadoop.util.NativeCodeLoader
 logger.nativecode.level = error
+logger.strutils.name = org.apache.spark.sql.catalyst.util.SparkStringUtils
+logger.strutils.level = error
 logger.utils.name = org.apache.spark.util.Utils
 logger.utils.level = error
 # Shutdown of the Connect session prints INVALID_HANDLE.SESSION_CLOSED stack traces after a successful run.

@@ -1,0 +1,184 @@
+"""``callaudit pipeline run|dry-run``, ``callaudit sql`` and ``callaudit tables``."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from datetime import date, datetime
+from decimal import Decimal
+
+import typer
+
+from callaudit.errors import UserError, user_errors
+
+pipeline_app = typer.Typer(
+    help="Run the bronze -> silver -> gold pipeline locally with the real `spark-pipelines` on Spark + Delta.",
+    no_args_is_help=True,
+)
+
+
+def _parse_tables(value: str | None) -> list[str] | None:
+    return [t.strip() for t in value.split(",") if t.strip()] if value else None
+
+
+@pipeline_app.command("run")
+@user_errors
+def pipeline_run(
+    full_refresh: bool = typer.Option(False, "--full-refresh", help="Reset every table and checkpoint and recompute "
+                                      "everything from the landing zone (re-transcribes every recording)."),
+    full_refresh_tables: str = typer.Option(None, "--full-refresh-tables", metavar="T1,T2",
+                                            help="Reset and recompute only these tables, e.g. twilio_call_audits "
+                                            "to re-score every call with a new scorecard version."),
+    refresh_tables: str = typer.Option(None, "--refresh", metavar="T1,T2", help="Update only these tables."),
+    cores: int = typer.Option(None, help="Local task slots for Spark (default: 2, or CALLAUDIT_PIPELINE_CORES)."),
+) -> None:
+    """Run one pipeline update: new landed files flow through bronze, silver and gold.
+
+    Streaming tables process only what is new since the last run (checkpoints under lakehouse/pipeline_storage);
+    materialized views are recomputed. The full log is kept under lakehouse/logs/.
+
+    Example:
+
+        callaudit pipeline run
+        callaudit pipeline run --full-refresh-tables twilio_call_audits
+    """
+    from callaudit.config import load_settings
+    from callaudit.lakehouse.runner import run_pipeline
+
+    if full_refresh and full_refresh_tables:
+        raise UserError("use either --full-refresh or --full-refresh-tables, not both", exit_code=2)
+    result = run_pipeline(load_settings(), full_refresh=True if full_refresh else (_parse_tables(full_refresh_tables) or False),
+                          refresh=_parse_tables(refresh_tables), cores=cores)
+    typer.echo(result.summary())
+    if not result.ok:
+        raise UserError(
+            f"the pipeline run did not complete ({result.state or 'no result'}; failed flows: "
+            f"{', '.join(result.failed_flows) or 'none reported'})",
+            hint=f"read the errors above and the full log {result.log_path}; a rerun resumes from the checkpoints.",
+        )
+
+
+@pipeline_app.command("dry-run")
+@user_errors
+def pipeline_dry_run() -> None:
+    """Check that every dataset in pipelines/ resolves (names, schemas, dependencies) without writing data.
+
+    Example:
+
+        callaudit pipeline dry-run
+    """
+    from callaudit.config import load_settings
+    from callaudit.lakehouse.runner import run_pipeline
+
+    result = run_pipeline(load_settings(), dry_run=True)
+    typer.echo(result.summary())
+    if result.returncode != 0:
+        raise UserError("the pipeline graph does not resolve", hint=f"see {result.log_path}")
+
+
+def _plain(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if hasattr(value, "asDict"):
+        return _plain(value.asDict(recursive=True))
+    return value
+
+
+def run_sql(query: str, *, limit: int | None = None):
+    """Run Spark SQL over the local gold/silver tables; returns (columns, rows as plain Python values)."""
+    from callaudit.config import load_settings
+    from callaudit.lakehouse.runtime import list_tables, local_session
+
+    settings = load_settings()
+    if not list_tables(settings):
+        raise UserError(f"no tables in {settings.warehouse}",
+                        hint="run `callaudit demo` (or `callaudit ingest` then `callaudit pipeline run`) first.")
+    spark = local_session(settings, app_name="callaudit-sql")
+    try:
+        df = spark.sql(query)
+    except Exception as exc:  # AnalysisException / ParseException: show Spark's own message
+        message = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+        raise UserError(f"Spark could not run the query: {message}",
+                        hint="`callaudit tables` lists the tables and their columns.", exit_code=2) from None
+    if limit:
+        df = df.limit(limit)
+    rows = [[_plain(v) for v in row] for row in df.collect()]
+    return df.columns, rows
+
+
+def sql(
+    query: str = typer.Argument(..., help="A Spark SQL query over the local tables (gold, silver, quarantine, marts)."),
+    output_format: str = typer.Option("table", "--format", "-f", help="table | csv | json"),
+    limit: int = typer.Option(None, help="Return at most this many rows."),
+) -> None:
+    """Query the local lakehouse with Spark SQL, e.g. the original analyst queries, as written.
+
+    Tables are registered under their plain names (twilio_calls, twilio_recordings, twilio_transcriptions,
+    twilio_call_audits, the marts and quarantine tables). It reads the Delta files directly, so it works while a
+    pipeline is running.
+
+    Examples:
+
+        callaudit sql "SELECT agent, AVG(quality_score) FROM twilio_call_audits GROUP BY agent"
+        callaudit sql "SELECT * FROM kpi_summary" --format json
+        callaudit sql "SELECT * FROM quarantine_silver_calls" --format csv > quarantine.csv
+    """
+    if output_format not in ("table", "csv", "json"):
+        raise UserError(f"unknown format {output_format!r}", hint="use --format table, csv or json", exit_code=2)
+    columns, rows = run_sql(query, limit=limit)
+    if output_format == "json":
+        typer.echo(json.dumps([dict(zip(columns, r, strict=True)) for r in rows], ensure_ascii=False, indent=2))
+    elif output_format == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf)
+        writer.writerow(columns)
+        for r in rows:
+            writer.writerow([json.dumps(v, ensure_ascii=False) if isinstance(v, list | dict) else v for v in r])
+        sys.stdout.write(buf.getvalue())
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns, show_lines=False)
+        for r in rows:
+            table.add_row(*["" if v is None else str(v) for v in r])
+        Console().print(table)
+        typer.echo(f"{len(rows)} row(s)")
+
+
+def tables() -> None:
+    """List the local tables with their row counts and columns.
+
+    Example:
+
+        callaudit tables
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from callaudit.config import load_settings
+    from callaudit.lakehouse.runtime import list_tables, local_session
+
+    settings = load_settings()
+    if not list_tables(settings):
+        raise UserError(f"no tables in {settings.warehouse}", hint="run `callaudit demo` first.")
+    spark = local_session(settings, app_name="callaudit-tables")
+    table = Table("table", "rows", "columns")
+    for name in list_tables(settings):
+        df = spark.table(name)
+        table.add_row(name, str(df.count()), ", ".join(df.columns))
+    Console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(pipeline_app, name="pipeline")
+    app.command("sql")(user_errors(sql))
+    app.command("tables")(user_errors(tables))

@@ -1,0 +1,8 @@
+"""quarantine_silver_transcriptions: recordings whose transcription failed or looks unusable, with reasons."""
+
+from callaudit.lakehouse.platform import datasets
+
+
+@datasets.quarantine("silver_transcriptions")
+def quarantine_silver_transcriptions():
+    return spark.read.table("silver_transcriptions")

@@ -1,0 +1,9 @@
+"""quarantine_twilio_call_audits: audits flagged by expectations/twilio_call_audits.yml (unscored, unknown agent)."""
+
+from callaudit.lakehouse.platform import datasets
+from callaudit.transforms import marts
+
+
+@datasets.quarantine("twilio_call_audits")
+def quarantine_twilio_call_audits():
+    return marts.twilio_call_audits(spark.read.table("silver_call_audits"), spark.read.table("twilio_calls"))

@@ -1,0 +1,11 @@
+"""silver_call_audits: every transcript scored once by the versioned scorecard (pandas UDF score_call)."""
+
+from callaudit.lakehouse.platform import conf, datasets
+from callaudit.transforms import transcripts
+from udfs.score import make_score_call
+
+
+@datasets.table("silver_call_audits", comment="Scorecard results per recording (scored once; see scorecard_version).")
+def silver_call_audits():
+    score_call = make_score_call(conf(spark, "callaudit.scorecard_path") or None)
+    return transcripts.silver_call_audits(spark.readStream.table("silver_transcriptions"), score_call)

@@ -1,0 +1,122 @@
+"""The transcription pandas UDF: (media path, sids, call metadata) -> raw + redacted transcript structs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pandas as pd
+from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    ArrayType,
+    BooleanType,
+    DoubleType,
+    IntegerType,
+    LongType,
+    MapType,
+    StringType,
+    StructField,
+    StructType,
+)
+
+WORD_TYPE = StructType([
+    StructField("word", StringType()),
+    StructField("start", DoubleType()),
+    StructField("end", DoubleType()),
+    StructField("probability", DoubleType()),
+])
+
+SEGMENT_TYPE = StructType([
+    StructField("speaker", StringType()),
+    StructField("channel", IntegerType()),
+    StructField("start", DoubleType()),
+    StructField("end", DoubleType()),
+    StructField("text", StringType()),
+    StructField("confidence", DoubleType()),
+    StructField("words", ArrayType(WORD_TYPE)),
+])
+
+# Mirrors callaudit.transcript.Transcript field by field (a unit test checks they stay in sync).
+TRANSCRIPT_TYPE = StructType([
+    StructField("recording_sid", StringType()),
+    StructField("call_sid", StringType()),
+    StructField("segments", ArrayType(SEGMENT_TYPE)),
+    StructField("text", StringType()),
+    StructField("confidence", DoubleType()),
+    StructField("language", StringType()),
+    StructField("engine", StringType()),
+    StructField("engine_version", StringType()),
+    StructField("channels", IntegerType()),
+    StructField("agent_channel", IntegerType()),
+    StructField("duration_seconds", DoubleType()),
+    StructField("processing_seconds", DoubleType()),
+    StructField("redacted", BooleanType()),
+    StructField("redactions", MapType(StringType(), IntegerType())),
+    StructField("error", StringType()),
+])
+
+RESULT_TYPE = StructType([
+    StructField("raw", TRANSCRIPT_TYPE),
+    StructField("redacted", TRANSCRIPT_TYPE),
+    StructField("worker_pid", LongType()),
+    StructField("worker_model_loads", IntegerType()),
+])
+
+
+def _value(v):
+    """pandas gives NaN/None/numpy scalars; the transcription core wants plain Python."""
+    if v is None:
+        return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
+    return v.item() if hasattr(v, "item") else v
+
+
+def transcribe_rows(paths, recording_sids, call_sids, directions, froms, tos, channels, *, engine: str,
+                    model_dir: str | None, agent_channel: str | None, hotwords: list[str] | None) -> pd.DataFrame:
+    """Transcribe a batch (pure Python apart from pandas; used by the UDF and by tests)."""
+    import os
+
+    from callaudit.transcription import model_cache
+    from callaudit.transcription.core import transcribe_recording
+    from callaudit.transcription.redact import redact_transcript
+    from callaudit.transcription.speakers import agent_channel_for_call
+
+    options = {"model_dir": model_dir} if model_dir else None
+    rows = []
+    for path, rec, call, direction, from_, to, chans in zip(paths, recording_sids, call_sids, directions, froms, tos,
+                                                            channels, strict=True):
+        rec, call, chans = _value(rec), _value(call), _value(chans)
+        try:
+            channel = agent_channel_for_call(_value(direction), _value(from_), _value(to),
+                                             override=agent_channel or None)
+        except ValueError:
+            channel = None
+        try:
+            expected = int(chans) if chans not in (None, "") else None
+        except (TypeError, ValueError):
+            expected = None
+        raw = transcribe_recording(_value(path), call_sid=call, recording_sid=rec, agent_channel=channel,
+                                   engine=engine, hotwords=hotwords, expected_channels=expected, options=options)
+        redacted = redact_transcript(raw)
+        rows.append({"raw": raw.to_dict(), "redacted": redacted.to_dict(), "worker_pid": os.getpid(),
+                     "worker_model_loads": model_cache.load_count()})
+    return pd.DataFrame(rows, columns=["raw", "redacted", "worker_pid", "worker_model_loads"])
+
+
+def make_transcribe_udf(*, engine: str = "whisper", model_dir: str | None = None, agent_channel: str | None = None,
+                        hotwords: list[str] | None = None):
+    """An iterator pandas UDF; the model is loaded on the first batch of each Python worker and reused."""
+    settings = {"engine": engine, "model_dir": model_dir or None, "agent_channel": agent_channel or None,
+                "hotwords": list(hotwords) if hotwords else None}
+
+    @F.pandas_udf(RESULT_TYPE)
+    def transcribe_recordings(batches: Iterator[tuple[pd.Series, ...]]) -> Iterator[pd.DataFrame]:
+        from udfs.transcribe import transcribe_rows
+
+        for batch in batches:
+            yield transcribe_rows(*batch, **settings)
+
+    return transcribe_recordings
