@@ -412,6 +412,27 @@ def _sentiment(engine, customer_view, agent_view, duration):
             return 0
         return min(3, max(0, int(t // quarter_len)))
 
+    if isinstance(engine, LexiconSentiment):
+        # one pass per segment; each valence counts in the quarter where its word was said
+        total = 0.0
+        q_total = [0.0, 0.0, 0.0, 0.0]
+        q_words = [False, False, False, False]
+        words: dict[str, float] = {}
+        for seg in customer_view:
+            toks = seg.tokens
+            for tok in toks:
+                q_words[quarter_of(tok.start)] = True
+            for i, n, v in engine.valences([t.text for t in toks], [t.brk for t in toks]):
+                total += v
+                q_total[quarter_of(toks[i].start)] += v
+                key = " ".join(t.text for t in toks[i : i + n])
+                words[key] = round(words.get(key, 0.0) + v, 3)
+        overall = round(engine.squash(total), 4) if customer_view else None
+        quarters = [round(engine.squash(q_total[q]), 4) if q_words[q] else None for q in range(4)]
+        agent = engine.score_token_groups(seg.tokens for seg in agent_view)
+        top = sorted(words.items(), key=lambda kv: -abs(kv[1]))[:10]
+        return overall, agent, quarters, [{"word": k, "valence": v} for k, v in top]
+
     q_groups: list[list[list]] = [[], [], [], []]
     for seg in customer_view:
         parts: dict[int, list] = {}
@@ -419,18 +440,6 @@ def _sentiment(engine, customer_view, agent_view, duration):
             parts.setdefault(quarter_of(tok.start), []).append(tok)
         for q, group in parts.items():
             q_groups[q].append(group)
-
-    if isinstance(engine, LexiconSentiment):
-        overall = engine.score_token_groups(seg.tokens for seg in customer_view)
-        agent = engine.score_token_groups(seg.tokens for seg in agent_view)
-        quarters = [engine.score_token_groups(g) if g else None for g in q_groups]
-        words: dict[str, float] = {}
-        for seg in customer_view:
-            for i, n, v in engine.valences([t.text for t in seg.tokens], [t.brk for t in seg.tokens]):
-                key = " ".join(t.text for t in seg.tokens[i : i + n])
-                words[key] = round(words.get(key, 0.0) + v, 3)
-        top = sorted(words.items(), key=lambda kv: -abs(kv[1]))[:10]
-        return overall, agent, quarters, [{"word": k, "valence": v} for k, v in top]
 
     def text_of(groups) -> str:
         return " ".join(" ".join(t.text for t in g) for g in groups)

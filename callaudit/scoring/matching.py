@@ -68,11 +68,10 @@ class PhraseMatcher:
                 tail = r"(?P<post>[a-z0-9]*)(?= )" if multi else r"(?P<post>)(?= )"
             self._exact.append((p, re.compile(r"(?<= )" + glue_left + re.escape(p.norm) + tail)))
         self._fuzzy = [p for p in phrases if p.fuzzy]
-        sizes: set[int] = set()
+        groups: dict[int, list[Phrase]] = {}
         for p in self._fuzzy:
-            n = len(p.tokens)
-            sizes.update(k for k in (n - 1, n, n + 1) if k >= 1)
-        self._sizes = sorted(sizes)
+            groups.setdefault(len(p.tokens), []).append(p)
+        self._fuzzy_groups = sorted(groups.items())
 
     # ---- one segment ----------------------------------------------------------------------------------
     def best_in_segment(self, seg: TokenizedSegment) -> Match | None:
@@ -111,39 +110,38 @@ class PhraseMatcher:
 
     def _fuzzy_best(self, seg: TokenizedSegment) -> Match | None:
         texts = [t.text for t in seg.tokens]
-        n_tok = len(texts)
-        windows: dict[int, list[str]] = {}
-        for size in self._sizes:
-            if size <= n_tok:
-                windows[size] = [" ".join(texts[i : i + size]) for i in range(n_tok - size + 1)]
         best: Match | None = None
-        for phrase in self._fuzzy:
-            n = len(phrase.tokens)
-            for size in (n, n - 1, n + 1):
-                choices = windows.get(size)
-                if not choices:
-                    continue
-                if phrase.name_slot:
-                    hits = process.extract(
-                        phrase.norm, choices, scorer=fuzz.ratio, score_cutoff=self.threshold, limit=None
-                    )
-                    # the window must end on (something like) the phrase's last word, so that neither a dropped
-                    # word ("mi nombre | es") nor an extra one ("habla con | el | titular") passes for a name
-                    hits = [
-                        h for h in hits
-                        if self._ends_like(texts[h[2] + size - 1], phrase.tokens[-1])
-                        and self._name_follows(seg, h[2] + size - 1, phrase)
-                    ]
-                    hit = max(hits, key=lambda h: (h[1], -h[2])) if hits else None
-                else:
-                    hit = process.extractOne(phrase.norm, choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
+        for n, group in self._fuzzy_groups:
+            choices, spans = seg.windows_around(n)
+            if not choices:
+                continue
+            for phrase in group:
+                hit = self._fuzzy_hit(phrase, choices, spans, texts, seg)
                 if hit is None:
                     continue
-                _, score, i = hit
-                last = i + size - 1 + (1 if phrase.name_slot else 0)
+                _, score, k = hit
+                i, size = spans[k]
                 if best is None or score > best.score:
+                    last = i + size - 1 + (1 if phrase.name_slot else 0)
                     best = self._make(phrase.text, seg, i, last, float(score))
         return best
+
+    def _fuzzy_hit(
+        self, phrase: Phrase, choices: list[str], spans: list[tuple[int, int]], texts: list[str],
+        seg: TokenizedSegment,
+    ) -> tuple[str, float, int] | None:
+        """(window, score, window index) of the phrase's best fuzzy hit among the segment's windows."""
+        if not phrase.name_slot:
+            return process.extractOne(phrase.norm, choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
+        hits = process.extract(phrase.norm, choices, scorer=fuzz.ratio, score_cutoff=self.threshold, limit=None)
+        # the window must end on (something like) the phrase's last word, so that neither a dropped word
+        # ("mi nombre | es") nor an extra one ("habla con | el | titular") passes for a name
+        hits = [
+            h for h in hits
+            if self._ends_like(texts[sum(spans[h[2]]) - 1], phrase.tokens[-1])
+            and self._name_follows(seg, sum(spans[h[2]]) - 1, phrase)
+        ]
+        return max(hits, key=lambda h: (h[1], -spans[h[2]][0])) if hits else None
 
     @staticmethod
     def _ends_like(heard: str, last_word: str) -> bool:

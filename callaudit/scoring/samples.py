@@ -88,6 +88,10 @@ def synthetic_label(index: int, scenario: str | None = None, seed: int = 0) -> d
             turns.append(("agent", f"Ay, {word}, ese sistema siempre está lento. Deme un momento."))
         else:
             turns.append(("agent", "Gracias. Permítame un momento mientras reviso la información."))
+        turns.append(("agent", "Señor, le cuento que en el sistema veo la solicitud registrada desde el martes, con "
+                               "el número de radicado que le llegó al correo, y el área encargada ya la tiene."))
+        turns.append(("customer", "Ah bueno, ¿y eso para cuándo estaría? Porque necesito la tarjeta para el "
+                                  "viaje del fin de semana."))
         if scenario == "angry":
             sentiment = "negative"
             turns.append(("customer", "Esto es un pésimo servicio, llevo tres semanas con el mismo problema y nadie "

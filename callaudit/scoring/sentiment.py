@@ -48,7 +48,8 @@ class _Lex:
     phrases: dict[tuple[str, ...], float]
     words: dict[str, float]
     stems: tuple[tuple[str, float], ...]
-    max_phrase: int
+    # contrast words, phrases and modifiers indexed by their first token, longest first
+    multi: dict[str, list[tuple[tuple[str, ...], str, float]]]
 
 
 class LexiconSentiment:
@@ -86,6 +87,7 @@ class LexiconSentiment:
     def valences(self, texts: list[str], breaks: list[bool]) -> list[tuple[int, int, float]]:
         """(first token, token count, final valence) of every sentiment-bearing word or phrase of one utterance."""
         lex = self.lex
+        multi = lex.multi
         n = len(texts)
         values: list[tuple[int, int, float]] = []
         neg_left = 0
@@ -95,51 +97,41 @@ class LexiconSentiment:
         i = 0
         while i < n:
             if breaks[i]:
-                neg_left = 0
-                mod_left = 0
+                neg_left = mod_left = 0
                 mod = 1.0
-            # contrast words ("pero", "sin embargo")
-            matched_contrast = False
-            for c in lex.contrast:
-                if tuple(texts[i : i + len(c)]) == c:
-                    contrast_at = len(values)
-                    i += len(c)
-                    neg_left = 0
-                    matched_contrast = True
-                    break
-            if matched_contrast:
-                continue
-            # phrases, longest first
-            val = None
-            step = 1
-            for k in range(min(lex.max_phrase, n - i), 1, -1):
-                pv = lex.phrases.get(tuple(texts[i : i + k]))
-                if pv is not None:
-                    val, step = pv, k
-                    break
-            if val is None:
-                two = tuple(texts[i : i + 2])
-                if len(two) == 2 and two in lex.modifiers:
-                    mod, mod_left = mod * lex.modifiers[two], 2
-                    i += 2
-                    continue
-                tok = texts[i]
+            tok = texts[i]
+            kind, value, step = None, 0.0, 1
+            entries = multi.get(tok)
+            if entries:  # multi-word entries starting here, longest first
+                for form, k_kind, k_value in entries:
+                    k = len(form)
+                    if k == 1 or tuple(texts[i : i + k]) == form:
+                        kind, value, step = k_kind, k_value, k
+                        break
+            if kind is None:
                 if tok in lex.negators:
-                    neg_left = lex.window
-                    i += 1
-                    continue
-                m = lex.modifiers.get((tok,))
-                if m is not None:
-                    mod, mod_left = mod * m, 2
-                    i += 1
-                    continue
-                val = self.word_valence(tok)
-            if val:
+                    kind = "negator"
+                else:
+                    kind, value = "word", self.word_valence(tok)
+            if kind == "contrast":
+                contrast_at = len(values)
+                neg_left = 0
+                i += step
+                continue
+            if kind == "negator":
+                neg_left = lex.window
+                i += 1
+                continue
+            if kind == "modifier":
+                mod, mod_left = mod * value, 2
+                i += step
+                continue
+            if value:
                 if neg_left > 0:
-                    val *= lex.neg_factor
+                    value *= lex.neg_factor
                 if mod_left > 0:
-                    val *= mod
-                values.append((i, step, val))
+                    value *= mod
+                values.append((i, step, value))
             neg_left = max(0, neg_left - step)
             mod_left = max(0, mod_left - step)
             if mod_left == 0:
@@ -247,18 +239,28 @@ def _parse_lexicon(path: Path) -> _Lex:
     modifiers = table("modifiers")
     if problems:
         raise UserError("invalid sentiment lexicon:\n  " + "\n  ".join(problems))
+    multi: dict[str, list[tuple[tuple[str, ...], str, float]]] = {}
+    contrast = tuple(tuple(normalize(w).split()) for w in data.get("contrast_words") or [])
+    for form in contrast:
+        multi.setdefault(form[0], []).append((form, "contrast", 0.0))
+    for form, value in modifiers.items():
+        multi.setdefault(form[0], []).append((form, "modifier", value))
+    for form, value in phrases.items():
+        multi.setdefault(form[0], []).append((form, "phrase", value))
+    for entries in multi.values():
+        entries.sort(key=lambda e: -len(e[0]))
     return _Lex(
         version=str(data.get("version", "unversioned")),
         alpha=float(data.get("alpha", 15)),
         window=int(data.get("negation_window", 3)),
         neg_factor=float(data.get("negation_factor", -0.75)),
         negators=frozenset(normalize(w) for w in data.get("negators") or []),
-        contrast=tuple(tuple(normalize(w).split()) for w in data.get("contrast_words") or []),
+        contrast=contrast,
         modifiers=modifiers,
         phrases=phrases,
         words=words,
         stems=stems,
-        max_phrase=max((len(k) for k in phrases), default=1),
+        multi=multi,
     )
 
 

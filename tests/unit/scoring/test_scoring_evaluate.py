@@ -82,14 +82,15 @@ def test_perfect_transcripts_agree_completely(card, labels):
 
 
 def test_garbled_transcripts_lower_the_scores_and_mismatches_explain_why(card, labels):
-    heavy = by_sid(transcript_from_label(lb, garble=0.6, seed=i) for i, lb in enumerate(labels))
+    heavy = by_sid(transcript_from_label(lb, garble=0.9, seed=i) for i, lb in enumerate(labels))
     ev = evaluate(labels, heavy, card)
     perfect = evaluate(labels, by_sid(transcript_from_label(lb) for lb in labels), card)
     assert ev.calls == perfect.calls
-    worse = [k for k in ev.criteria if (ev.criteria[k].accuracy or 0) < 1.0]
-    worse_words = ev.forbidden_per_word.recall is not None and ev.forbidden_per_word.recall < 1.0
-    assert worse or worse_words or (ev.sentiment_accuracy or 0) < 1.0
-    assert len(ev.mismatches) > len(perfect.mismatches)
+    # exact forbidden-word matching is the first to suffer from merged/misspelt words; fuzzy protocol
+    # phrases hold up better
+    assert ev.forbidden_per_word.recall < 1.0 and ev.forbidden_per_word.precision == 1.0
+    assert ev.criteria["help_offer"].recall > 0.9
+    assert len(ev.mismatches) > len(perfect.mismatches) == 0
     for m in ev.mismatches:
         assert m["call_sid"].startswith("CA") and m["problems"]
 
