@@ -198,33 +198,45 @@ class Scorecard:
                 return expr.canonical
         return None
 
-    def hotwords(self, speaker: str | None = None, include_forbidden: bool = True) -> list[str]:
+    def hotwords(self, speaker: str | None = None, include_forbidden: bool = True,
+                 max_chars: int | None = None) -> list[str]:
         """Phrases worth biasing the recogniser with (faster-whisper ``hotwords=``, Azure phrase lists).
 
-        Protocol phrases of the criteria and forbidden expressions (agent channel), escalation phrases
-        (customer channel); ``speaker`` picks one channel's list, ``None`` gives all. Phrases that introduce a
-        name ("mi nombre es {name}") are left out: measured with Whisper, they make the model drop the name
-        itself (reference/SPEECH_NOTES.md). Order is stable, duplicates (after normalisation) removed.
+        Forbidden expressions and protocol phrases (agent channel), escalation phrases (customer channel);
+        ``speaker`` picks one channel's list, ``None`` gives all. Phrases that introduce a name ("mi nombre es
+        {name}") are left out: measured with Whisper, they make the model drop the name itself
+        (reference/SPEECH_NOTES.md). Most valuable first, because faster-whisper keeps only the first 223
+        tokens of the prompt: forbidden expressions (biasing lifted their recall the most), then the criteria's
+        phrases taken in turn (first phrase of each criterion, then the second...), then escalation phrases.
+        ``max_chars`` stops before the list's ", "-joined length would pass that many characters.
+        Duplicates (after normalisation) removed.
         """
         out: list[str] = []
         seen: set[str] = set()
+        used = 0
 
         def add(text: str, norm: str) -> None:
-            if norm and norm not in seen:
-                seen.add(norm)
-                out.append(text)
+            nonlocal used
+            if not norm or norm in seen:
+                return
+            cost = len(text) + (2 if out else 0)
+            if max_chars is not None and used + cost > max_chars:
+                return
+            seen.add(norm)
+            out.append(text)
+            used += cost
 
         def wanted(who: str) -> bool:
             return speaker is None or who in (speaker, "any")
 
-        for crit in self.criteria.values():
-            if wanted(crit.speaker):
-                for p in crit.phrases:
-                    if not p.name_slot:
-                        add(p.text, p.norm)
         if include_forbidden and wanted(self.forbidden.speaker):
             for expr in self.forbidden.expressions:
                 add(expr.canonical, " ".join(expr.forms[0]))
+        lists = [[p for p in c.phrases if not p.name_slot] for c in self.criteria.values() if wanted(c.speaker)]
+        for i in range(max((len(x) for x in lists), default=0)):
+            for phrases in lists:
+                if i < len(phrases):
+                    add(phrases[i].text, phrases[i].norm)
         if wanted(self.escalation.speaker):
             for p in self.escalation.phrases:
                 add(p.text, p.norm)

@@ -163,3 +163,18 @@ def test_hotwords_bias_protocol_and_forbidden_but_not_name_introductions():
     assert set(agent) | set(customer) == set(both)
     assert len(both) == len(set(both))
     assert "qué pereza" not in card.hotwords("agent", include_forbidden=False)
+
+
+def test_hotwords_put_the_most_valuable_first_and_respect_a_budget():
+    card = load_scorecard()
+    words = card.hotwords()
+    n_forbidden = len(card.forbidden.expressions)
+    assert words[:n_forbidden] == [e.canonical for e in card.forbidden.expressions]
+    # then one phrase of each criterion before any criterion's second phrase
+    lists = [[p.text for p in c.phrases if not p.name_slot] for c in card.criteria.values()]
+    firsts = [x[0] for x in lists if x]  # identification has only "{name}" phrases: none of them are hotwords
+    assert len(firsts) == 3
+    assert words[n_forbidden : n_forbidden + len(firsts)] == firsts
+    assert words[-1] == card.escalation.phrases[-1].text
+    short = card.hotwords(max_chars=120)
+    assert len(", ".join(short)) <= 120 and short == words[: len(short)] and len(short) > 5
