@@ -109,6 +109,7 @@ def pipeline_configuration(settings: Settings) -> dict[str, str]:
         "callaudit.landing_path": str(settings.landing.resolve()),
         "callaudit.transcription.engine": settings.transcription_engine,
         "callaudit.transcription.model_dir": os.environ.get("CALLAUDIT_WHISPER_MODEL_DIR", ""),
+        "callaudit.transcription.hotwords": os.environ.get("CALLAUDIT_HOTWORDS", "scorecard"),
         "callaudit.agent_channel": str(settings.agent_channel or ""),
         "callaudit.scorecard_path": str(settings.scorecard_path),
     }

@@ -1,0 +1,169 @@
+"""A small but complete landing scenario for real ``spark-pipelines`` runs, with its expected counts.
+
+Batch 1: four answered calls (parent + <Dial> child legs) with short dual-channel recordings — one of them a
+broken file — three unanswered calls, bad records (no sid, unknown status, unparseable date, negative duration),
+an unparseable page and the agent directory.
+Batch 2: two new answered calls, a late status update of an old call, and a page landed twice (duplicate).
+
+``expected(landed)`` derives the row counts every layer must have from what was landed, so a test can check
+each layer after each run (this is what catches stale reads between runs).
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+
+from twilio_pages import (
+    BASE,
+    call,
+    dial_pair,
+    land_media,
+    land_page,
+    recording,
+    write_agents,
+    write_dual_wav,
+    write_json,
+)
+
+AGENTS = [("A001", "maria.lopez", "María López", "Konecta", "Tarjetas", "Ana Ruiz"),
+          ("A002", "juan.perez", "Juan Pérez", "Teleperformance", "Cobranza", "Luis Gil")]
+
+DIALOGUES = [
+    (["Buenos días, gracias por comunicarse, habla con María. ¿En qué le puedo colaborar?",
+      "Con gusto. Que tenga un feliz día."],
+     ["Quiero saber el saldo. Mi cédula es uno cero tres dos cuatro cinco seis siete.", "Gracias."]),
+    (["Sí, diga.", "Qué pereza, eso no es mi problema."],
+     ["El servicio es pésimo, quiero hablar con un supervisor.", "Voy a poner una queja."]),
+    (["Buenas tardes, habla con Juan, ¿en qué le puedo ayudar?", "Listo, quedó solucionado. Hasta luego."],
+     ["Necesito cambiar mi dirección.", "Excelente, muchas gracias."]),
+]
+
+
+@dataclass
+class Landed:
+    valid_calls: set[str] = field(default_factory=set)
+    call_records: int = 0
+    bad_call_records: int = 0  # records that silver must quarantine (drop)
+    corrupt_call_pages: int = 0
+    recordings: set[str] = field(default_factory=set)
+    recording_records: int = 0
+    media: set[str] = field(default_factory=set)
+    broken_media: set[str] = field(default_factory=set)
+
+
+def _audio_cache(cache: Path) -> list[Path]:
+    """Synthesize the dialogues once per test session (espeak-ng) and reuse the files."""
+    cache.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i, (agent, customer) in enumerate(DIALOGUES):
+        path = cache / f"dialogue{i}.wav"
+        if not path.exists():
+            write_dual_wav(path, agent, customer, gap=0.4)
+        paths.append(path)
+    return paths
+
+
+def _answered(landing: Path, landed: Landed, n: int, audio: Path | None, agent: str, run: str, *,
+              broken: bool = False) -> list[dict]:
+    pair = dial_pair(n, start=BASE + timedelta(days=n % 2, minutes=n), agent=agent, duration=20)
+    rec = recording(pair[0])
+    if broken:
+        land_media(landing, rec, data=b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00")  # truncated header
+        landed.broken_media.add(rec["sid"])
+    else:
+        target = landing / "media" / f"{rec['sid']}.wav"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(audio, target)
+        land_media(landing, rec)
+    landed.media.add(rec["sid"])
+    land_page(landing, "recordings", [rec], f"{run}-{n}")
+    landed.recordings.add(rec["sid"])
+    landed.recording_records += 1
+    return pair
+
+
+def land_batch1(landing: Path, audio_cache: Path, landed: Landed) -> None:
+    audio = _audio_cache(audio_cache)
+    write_agents(landing, AGENTS)
+    calls = []
+    calls += _answered(landing, landed, 1, audio[0], "maria.lopez", "b1")
+    calls += _answered(landing, landed, 2, audio[1], "juan.perez", "b1")
+    calls += _answered(landing, landed, 3, audio[2], "ghost.agent", "b1")  # not in the directory
+    calls += _answered(landing, landed, 4, None, "maria.lopez", "b1", broken=True)
+    calls += [call(50 + i, start=BASE + timedelta(hours=i), status=s, duration=None)
+              for i, s in enumerate(["busy", "no-answer", "canceled"])]
+    bad = [call(60, start=BASE, status="teleported"), call(61, start=BASE, date_updated="ayer por la tarde"),
+           call(62, start=BASE, duration=-5)]
+    nameless = call(63, start=BASE)
+    del nameless["sid"]
+    bad.append(nameless)
+    land_page(landing, "calls", calls + bad, "b1")
+    write_json(landing / "calls" / "calls-b1-garbage-p00001.json", "<html>502 Bad Gateway</html>")
+    landed.valid_calls |= {c["sid"] for c in calls}
+    landed.call_records += len(calls) + len(bad)
+    landed.bad_call_records += len(bad)
+    landed.corrupt_call_pages += 1
+
+
+def land_batch2(landing: Path, audio_cache: Path, landed: Landed) -> None:
+    audio = _audio_cache(audio_cache)
+    calls = []
+    calls += _answered(landing, landed, 5, audio[2], "juan.perez", "b2")
+    calls += _answered(landing, landed, 6, audio[0], "maria.lopez", "b2")
+    # a late update of an old unanswered call: same sid, newer date_updated (must replace, not add)
+    late = call(50, start=BASE, status="completed", duration=33, updated_delta=7200)
+    calls.append(late)
+    land_page(landing, "calls", calls, "b2")
+    land_page(landing, "calls", calls, "b2-again")  # the same page landed twice
+    landed.valid_calls |= {c["sid"] for c in calls}
+    landed.call_records += 2 * len(calls)
+
+
+def expected(landed: Landed) -> dict[str, int]:
+    return {
+        "bronze_calls": landed.call_records + landed.corrupt_call_pages,
+        "silver_calls": len(landed.valid_calls),
+        "quarantine_silver_calls_dropped": landed.bad_call_records + landed.corrupt_call_pages,
+        "twilio_calls": len(landed.valid_calls),
+        "bronze_recordings": landed.recording_records,
+        "silver_recordings": len(landed.recordings),
+        "twilio_recordings": len(landed.recordings),
+        "bronze_media": len(landed.media),
+        "silver_transcriptions": len(landed.media),
+        "transcription_errors": len(landed.broken_media),
+        "twilio_transcriptions": len(landed.media),
+        "silver_call_audits": len(landed.media),
+        "twilio_call_audits": len(landed.media),
+        "agent_directory": len(AGENTS),
+    }
+
+
+VOLATILE = {"_ingested_at", "transcribed_at", "scored_at", "processing_seconds", "worker_pid", "worker_model_loads",
+            "_quarantined_at", "_source_file"}
+
+
+def snapshot(spark, settings, tables: list[str]) -> dict[str, list]:
+    """Table contents without run-dependent columns, as sorted JSON rows (for crash/rerun equality)."""
+    import json
+
+    from pyspark.sql import functions as F
+
+    out = {}
+    for name in tables:
+        df = spark.read.format("delta").load(str(settings.table_path(name)))
+        keep = [c for c in df.columns if c not in VOLATILE]
+        rows = df.select(*keep).select(F.to_json(F.struct(*keep)).alias("j")).collect()
+        out[name] = sorted(json.dumps(_strip(json.loads(r["j"])), sort_keys=True, ensure_ascii=False) for r in rows)
+    return out
+
+
+def _strip(obj):
+    """Drop nested volatile fields (e.g. transcript.processing_seconds) for comparison."""
+    if isinstance(obj, dict):
+        return {k: _strip(v) for k, v in obj.items() if k not in VOLATILE}
+    if isinstance(obj, list):
+        return [_strip(v) for v in obj]
+    return obj
