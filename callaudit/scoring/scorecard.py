@@ -205,22 +205,25 @@ class Scorecard:
         Forbidden expressions and protocol phrases (agent channel), escalation phrases (customer channel);
         ``speaker`` picks one channel's list, ``None`` gives all. Phrases that introduce a name ("mi nombre es
         {name}") are left out: measured with Whisper, they make the model drop the name itself
-        (reference/SPEECH_NOTES.md). Most valuable first, because faster-whisper keeps only the first 223
-        tokens of the prompt: forbidden expressions (biasing lifted their recall the most), then the criteria's
-        phrases taken in turn (first phrase of each criterion, then the second...), then escalation phrases.
-        ``max_chars`` stops before the list's ", "-joined length would pass that many characters.
+        (reference/SPEECH_NOTES.md). The lists are interleaved — the first forbidden expression, the first
+        phrase of each criterion, the first escalation phrase, then the second of each... — so that a length
+        budget keeps some of everything: ``max_chars`` stops adding phrases once the ", "-joined list would pass
+        that many characters. Use one: Whisper's prompt holds the hotwords *and* the previous window's text in
+        448 tokens (~3 characters per token in Spanish); ~300 characters (~100 tokens) leaves room to decode.
         Duplicates (after normalisation) removed.
         """
         out: list[str] = []
         seen: set[str] = set()
         used = 0
+        full = False
 
         def add(text: str, norm: str) -> None:
-            nonlocal used
-            if not norm or norm in seen:
+            nonlocal used, full
+            if full or not norm or norm in seen:
                 return
             cost = len(text) + (2 if out else 0)
             if max_chars is not None and used + cost > max_chars:
+                full = True
                 return
             seen.add(norm)
             out.append(text)
@@ -229,17 +232,18 @@ class Scorecard:
         def wanted(who: str) -> bool:
             return speaker is None or who in (speaker, "any")
 
+        groups: list[list[tuple[str, str]]] = []
         if include_forbidden and wanted(self.forbidden.speaker):
-            for expr in self.forbidden.expressions:
-                add(expr.canonical, " ".join(expr.forms[0]))
-        lists = [[p for p in c.phrases if not p.name_slot] for c in self.criteria.values() if wanted(c.speaker)]
-        for i in range(max((len(x) for x in lists), default=0)):
-            for phrases in lists:
-                if i < len(phrases):
-                    add(phrases[i].text, phrases[i].norm)
+            groups.append([(e.canonical, " ".join(e.forms[0])) for e in self.forbidden.expressions])
+        for c in self.criteria.values():
+            if wanted(c.speaker):
+                groups.append([(p.text, p.norm) for p in c.phrases if not p.name_slot])
         if wanted(self.escalation.speaker):
-            for p in self.escalation.phrases:
-                add(p.text, p.norm)
+            groups.append([(p.text, p.norm) for p in self.escalation.phrases])
+        for i in range(max((len(g) for g in groups), default=0)):
+            for g in groups:
+                if i < len(g):
+                    add(*g[i])
         return out
 
     def summary(self) -> dict[str, Any]:

@@ -165,16 +165,16 @@ def test_hotwords_bias_protocol_and_forbidden_but_not_name_introductions():
     assert "qué pereza" not in card.hotwords("agent", include_forbidden=False)
 
 
-def test_hotwords_put_the_most_valuable_first_and_respect_a_budget():
+def test_hotwords_interleave_the_lists_and_respect_a_budget():
     card = load_scorecard()
     words = card.hotwords()
-    n_forbidden = len(card.forbidden.expressions)
-    assert words[:n_forbidden] == [e.canonical for e in card.forbidden.expressions]
-    # then one phrase of each criterion before any criterion's second phrase
+    # round 1: the first forbidden expression, the first phrase of each criterion that has plain phrases
+    # (identification only has "{name}" phrases, never hotwords), the first escalation phrase
     lists = [[p.text for p in c.phrases if not p.name_slot] for c in card.criteria.values()]
-    firsts = [x[0] for x in lists if x]  # identification has only "{name}" phrases: none of them are hotwords
-    assert len(firsts) == 3
-    assert words[n_forbidden : n_forbidden + len(firsts)] == firsts
-    assert words[-1] == card.escalation.phrases[-1].text
-    short = card.hotwords(max_chars=120)
-    assert len(", ".join(short)) <= 120 and short == words[: len(short)] and len(short) > 5
+    first_round = [card.forbidden.expressions[0].canonical] + [x[0] for x in lists if x]
+    first_round.append(card.escalation.phrases[0].text)
+    assert words[: len(first_round)] == first_round
+    assert words[len(first_round)] == card.forbidden.expressions[1].canonical
+    short = card.hotwords(max_chars=300)
+    assert len(", ".join(short)) <= 300 and short == words[: len(short)]
+    assert {"qué pereza", "buenos días", "que tenga un buen día"} <= set(short)
