@@ -4,7 +4,7 @@ Protocol phrases are matched fuzzily: ASR substitutes letters ("buenos díaz"), 
 ("Nucolombia", "en que le puedo colavorar"). Every phrase is first looked up exactly in the normalised segment
 (cheap, and the common case); only when that fails are word windows of the phrase's length +-1 compared with
 rapidfuzz's ``ratio`` (normalised Indel similarity, 0-100) against the scorecard's threshold. Phrases shorter
-than ``fuzzy_min_chars`` must be heard exactly: at 85% a four-letter word would match half the dictionary.
+than ``fuzzy_min_chars`` must be heard exactly: at 80% a four-letter word would match half the dictionary.
 
 Forbidden expressions are matched exactly, on whole normalised words, against the canonical form and the
 variants the scorecard lists. Never fuzzily: "no me importa" and "no le importa" are 92% similar and only one of

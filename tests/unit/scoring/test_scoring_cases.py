@@ -42,6 +42,10 @@ def test_case(case, card):
         assert audit.review_codes == expect.pop("review_codes"), [r.message for r in audit.review_reasons]
     for text in expect.pop("review_messages", None) or []:
         assert text in [r.message for r in audit.review_reasons]
+    if "customer_sentiment_by_quarter_signs" in expect:
+        quarters = audit.customer_sentiment_by_quarter
+        signs = [None if q is None else (q > 0) - (q < 0) for q in quarters]
+        assert signs == expect.pop("customer_sentiment_by_quarter_signs"), quarters
     if "sentiment" in expect:
         assert card.sentiment_bucket(audit.sentiment_score) == expect.pop("sentiment"), audit.sentiment_score
     for field, want in expect.items():

@@ -108,9 +108,9 @@ def test_window_cannot_be_at_start_and_end():
 
 
 def test_wrong_types_and_ranges():
-    msg = error_of(broken("  fuzzy_threshold: 85", "  fuzzy_threshold: ochenta"))
+    msg = error_of(broken("  fuzzy_threshold: 80", "  fuzzy_threshold: ochenta"))
     assert "'fuzzy_threshold' must be a number, got 'ochenta'" in msg
-    msg = error_of(broken("  fuzzy_threshold: 85", "  fuzzy_threshold: 120"))
+    msg = error_of(broken("  fuzzy_threshold: 80", "  fuzzy_threshold: 120"))
     assert "'fuzzy_threshold' = 120 is out of range [50, 100]" in msg
     msg = error_of(broken("    speaker: agent\n    window: {first_seconds: 20",
                           "    speaker: agente\n    window: {first_seconds: 20"))
@@ -118,7 +118,7 @@ def test_wrong_types_and_ranges():
 
 
 def test_several_problems_are_reported_at_once():
-    text = broken("  fuzzy_threshold: 85", "  fuzzy_threshold: 120\n  fuzy_min_chars: 8")
+    text = broken("  fuzzy_threshold: 80", "  fuzzy_threshold: 120\n  fuzy_min_chars: 8")
     msg = error_of(text)
     assert "(2 problems)" in msg or "problems)" in msg
     assert "out of range" in msg and "did you mean 'fuzzy_min_chars'" in msg
