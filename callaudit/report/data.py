@@ -1,0 +1,115 @@
+"""Read what the quality report shows from the local gold Delta tables (by path, through one SparkSession)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from callaudit.config import Settings
+from callaudit.report import fmt
+
+Row = dict[str, Any]
+
+AUDIT_COLUMNS = [
+    "call_sid", "recording_sid", "agent", "vendor", "team", "supervisor", "call_date", "quality_score",
+    "quality_category", "has_greeting", "has_identification", "has_help_offer", "has_farewell", "forbidden_words",
+    "sentiment_score", "needs_manual_review", "review_codes", "review_reasons", "escalation_requested",
+    "transcription_confidence", "scorecard_version", "call_duration",
+]
+CALL_COLUMNS = ["call_sid", "is_parent_leg", "status", "duration_seconds", "call_date", "vendor", "from_number"]
+QUEUE_COLUMNS = [
+    "call_sid", "recording_sid", "agent", "vendor", "team", "call_date", "quality_score", "quality_category",
+    "review_codes", "review_reasons", "forbidden_words", "sentiment_score", "transcript_snippet", "priority",
+]
+GOLD_TABLES = ["twilio_call_audits", "twilio_calls", "twilio_transcriptions", "review_queue", "kpi_summary"]
+SNIPPET_READ_CHARS = 400
+LOCAL_TZ = "America/Bogota"
+
+
+@dataclass
+class ReportData:
+    start: date
+    end: date
+    generated_at: datetime
+    audits: list[Row] = field(default_factory=list)
+    calls: list[Row] = field(default_factory=list)
+    review_queue: list[Row] = field(default_factory=list)
+    kpi_summary: list[Row] = field(default_factory=list)
+    snippets: dict[str, str] = field(default_factory=dict)  # recording_sid -> redacted transcript opening
+    missing_tables: list[str] = field(default_factory=list)
+    latest_call_date: date | None = None
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+
+def period(days: int, end: date | None = None) -> tuple[date, date]:
+    """The last ``days`` days up to ``end`` (default: today in Bogotá), both included."""
+    end = end or fmt.now_bogota().date()
+    return end - timedelta(days=days - 1), end
+
+
+def _plain(row) -> Row:
+    out = row.asDict(recursive=True)
+    for k, v in out.items():
+        if isinstance(v, tuple):
+            out[k] = list(v)
+    return out
+
+
+def read_report_data(settings: Settings, days: int = 30, end: date | None = None, *, spark=None) -> ReportData:
+    """Everything the report shows for the period; missing tables are listed, not fatal (no audits yet)."""
+    from callaudit.lakehouse.runtime import list_tables
+
+    start, end = period(days, end)
+    data = ReportData(start=start, end=end, generated_at=fmt.now_bogota())
+    tables = list_tables(settings)
+    data.missing_tables = [t for t in GOLD_TABLES if t not in tables]
+    if not tables:
+        return data
+    if spark is None:
+        from callaudit.lakehouse.runtime import local_session
+
+        spark = local_session(settings, app_name="callaudit-report", register=False)
+    from pyspark.sql import functions as F
+
+    def load(name: str):
+        return spark.read.format("delta").load(str(tables[name])) if name in tables else None
+
+    def pick(df, columns: list[str]):
+        present = set(df.columns)
+        return [F.col(c) if c in present else F.lit(None).alias(c) for c in columns]
+
+    def local_start(df):
+        if "start_time" not in df.columns:
+            return F.lit(None).cast("string").alias("start_local")
+        return F.date_format(F.from_utc_timestamp("start_time", LOCAL_TZ), "yyyy-MM-dd HH:mm").alias("start_local")
+
+    in_period = F.col("call_date").between(F.lit(start), F.lit(end))
+    audits = load("twilio_call_audits")
+    if audits is not None:
+        data.latest_call_date = audits.agg(F.max("call_date")).first()[0]
+        period_audits = audits.where(in_period)
+        data.audits = [_plain(r) for r in period_audits.select(*pick(audits, AUDIT_COLUMNS), local_start(audits))
+                       .collect()]
+        transcriptions = load("twilio_transcriptions")
+        if transcriptions is not None:
+            wanted = period_audits.where(F.col("needs_manual_review") | (F.col("quality_score") < 40)).select(
+                F.col("recording_sid").alias("_rec"))
+            text = transcriptions.join(wanted, F.col("recording_sid") == F.col("_rec"), "left_semi").select(
+                "recording_sid", F.substring("transcription", 1, SNIPPET_READ_CHARS).alias("snippet"))
+            data.snippets = {r["recording_sid"]: r["snippet"] or "" for r in text.collect()}
+    calls = load("twilio_calls")
+    if calls is not None:
+        data.calls = [_plain(r) for r in calls.where(in_period).select(*pick(calls, CALL_COLUMNS), local_start(calls))
+                      .collect()]
+    queue = load("review_queue")
+    if queue is not None:
+        data.review_queue = [_plain(r) for r in queue.where(in_period)
+                             .select(*pick(queue, QUEUE_COLUMNS), local_start(queue)).collect()]
+    kpis = load("kpi_summary")
+    if kpis is not None:
+        data.kpi_summary = [_plain(r) for r in kpis.orderBy("ord").collect()]
+    return data

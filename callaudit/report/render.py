@@ -1,0 +1,223 @@
+"""ReportData -> one self-contained HTML page (inline CSS, inline SVG, no script, no external resource).
+
+The template autoescapes every value (jinja2 ``autoescape=True``): transcript snippets, agent names and review
+reasons render as text whatever they contain. Only the SVG charts are inserted as markup, and the SVG builders
+escape every text they draw. A Content-Security-Policy meta tag forbids scripts and remote loads as a second
+line of defence.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+from callaudit.report import fmt, metrics, svg
+from callaudit.report.data import ReportData
+from callaudit.report.safety import mask_phone, safe_snippet
+
+TEMPLATES = Path(__file__).parent / "templates"
+QUALITY_TARGET = 75.0
+CATEGORY_ORDER = ["Excelente", "Buena", "Regular", "Requiere Atención", "Sin Evaluar"]
+CATEGORY_CLASS = {"Excelente": "cat-excellent", "Buena": "cat-good", "Regular": "cat-fair",
+                  "Requiere Atención": "cat-poor", "Sin Evaluar": "cat-none"}
+CRITERIA_COLOURS = [svg.BLUE, svg.ORANGE, svg.GREEN, svg.PURPLE]
+QUEUE_LIMIT = 50
+
+
+@dataclass
+class Chart:
+    id: str
+    title: str
+    subtitle: str
+    svg: Markup | None  # None -> the empty state is shown
+    empty: str = "Sin datos en el período."
+    wide: bool = False
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"], default=True),
+                      undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+    env.filters["num"] = fmt.number
+    env.filters["pct"] = fmt.percent
+    env.filters["date"] = fmt.long_date
+    return env
+
+
+def kpi_value(value: float | None, unit: str) -> str:
+    if value is None:
+        return "—"
+    if unit == "ratio":
+        return fmt.percent(value)
+    return fmt.number(value, 1 if unit == "points" else 2)
+
+
+def kpi_target(comparison: str, target: float, unit: str) -> str:
+    value = fmt.percent(target, 0) if unit == "ratio" else fmt.number(target, 0 if unit == "points" else 1)
+    return f"{comparison} {value}"
+
+
+def _status(met: bool | None) -> tuple[str, str]:
+    if met is None:
+        return "Sin datos", "status-na"
+    return ("Cumple", "status-met") if met else ("No cumple", "status-miss")
+
+
+def kpi_rows(data: ReportData) -> list[dict[str, Any]]:
+    historic = {k.get("kpi"): k for k in data.kpi_summary}
+    rows = []
+    for k in metrics.kpis_for_period(data.audits):
+        label, css = _status(k.met)
+        h = historic.get(k.kpi)
+        rows.append({
+            "kpi": k.kpi, "label": k.label, "value": kpi_value(k.value, k.unit),
+            "target": kpi_target(k.comparison, k.target, k.unit), "status": label, "status_class": css,
+            "historic": kpi_value(h.get("value"), k.unit) if h else "—",
+            "historic_status": _status(h.get("met"))[0] if h else "—",
+        })
+    return rows
+
+
+def _charts(data: ReportData) -> list[Chart]:
+    svg.reset_ids()
+    charts: list[Chart] = []
+    audits = data.audits
+    period_text = f"{fmt.long_date(data.start)} – {fmt.long_date(data.end)}"
+
+    # 1. quality trend
+    days = metrics.daily_quality(audits, data.start, data.end)
+    has_scores = any(d.avg_score is not None for d in days)
+    charts.append(Chart(
+        "tendencia", "Tendencia del Quality Score", f"Promedio diario, últimos {data.days} días ({period_text})",
+        Markup(svg.line_chart(
+            title="Tendencia del Quality Score (promedio diario)",
+            desc=f"Quality score promedio por día entre {period_text}; la línea punteada es la meta de 75.",
+            x_labels=[fmt.short_date(d.day) for d in days],
+            series=[svg.LineSeries("Quality Score promedio", [d.avg_score for d in days], svg.BLUE)],
+            y_min=0, y_max=100, y_label="Quality Score (0–100)", x_label="Día de la llamada", value_fmt=lambda v: fmt.number(v, 0),
+            reference=(QUALITY_TARGET, "Meta > 75"), width=1200, height=300)) if has_scores else None,
+        wide=True))
+
+    # 2-3. protocol compliance per agent and per vendor
+    criteria_names = [label for _, label in metrics.CRITERIA]
+    for key, by, what in (("protocolo-agente", "agent", "agente"), ("protocolo-proveedor", "vendor", "proveedor")):
+        groups = metrics.protocol_compliance(audits, by=by)
+        chart = None
+        if groups:
+            chart = Markup(svg.grouped_hbar_chart(
+                title=f"Cumplimiento del protocolo por {what}",
+                desc=f"Porcentaje de llamadas evaluadas en que se cumplió cada paso del protocolo, por {what}.",
+                labels=[g.key for g in groups],
+                series=[svg.BarSeries(name, [g.rates[col] for g in groups], colour)
+                        for (col, _), name, colour in zip(metrics.CRITERIA, criteria_names, CRITERIA_COLOURS,
+                                                          strict=True)],
+                x_max=1.0, x_label="% de llamadas que cumplen", value_fmt=lambda v: fmt.percent(v, 0),
+                notes=[f"{g.calls} llamadas · QS {fmt.number(g.avg_score, 0)}" for g in groups]))
+        charts.append(Chart(key, f"Cumplimiento del protocolo por {what}",
+                            "Saludo, identificación, ofrecimiento de ayuda y despedida (menor cumplimiento arriba)",
+                            chart))
+
+    # 4. forbidden words
+    words = metrics.forbidden_word_frequency(audits)
+    charts.append(Chart(
+        "palabras-prohibidas", "Palabras prohibidas más frecuentes", "Llamadas en que se dijo cada expresión",
+        Markup(svg.hbar_chart(
+            title="Palabras prohibidas por frecuencia",
+            desc="Número de llamadas en que el agente usó cada palabra o expresión prohibida.",
+            labels=[w.word for w in words], values=[w.times for w in words], x_label="Llamadas",
+            value_fmt=lambda v: fmt.number(v, 0))) if words else None,
+        empty="Ninguna palabra prohibida detectada en el período."))
+
+    # 5. call durations
+    hist = metrics.duration_histogram(data.calls)
+    charts.append(Chart(
+        "duracion", "Distribución de la duración de las llamadas",
+        f"{hist.answered} llamadas contestadas · mediana {fmt.duration(hist.median_seconds)} · "
+        f"{hist.not_answered} sin contestar o sin completar (no incluidas)",
+        Markup(svg.bar_chart(
+            title="Distribución de la duración de las llamadas",
+            desc="Histograma del número de llamadas completadas por rango de duración.",
+            labels=[b for b, _ in hist.bins], values=[n for _, n in hist.bins], y_label="Llamadas",
+            x_label="Duración de la llamada", colour=svg.SKY, value_fmt=lambda v: fmt.number(v, 0)))
+        if hist.answered else None))
+
+    # 6-7. customer sentiment by day and by week
+    by_day = metrics.sentiment_by_day(audits, data.start, data.end)
+    by_week = metrics.sentiment_by_week(audits, data.start, data.end)
+    for key, title, points, label_of in (
+        ("sentimiento-dia", "Sentimiento del cliente por día", by_day, lambda p: fmt.short_date(p.start)),
+        ("sentimiento-semana", "Sentimiento del cliente por semana", by_week, lambda p: fmt.week_label(p.start)),
+    ):
+        present = any(p.avg is not None for p in points)
+        charts.append(Chart(
+            key, title, "Promedio del sentimiento del cliente (−1 muy negativo, +1 muy positivo); meta > 0,3",
+            Markup(svg.diverging_bar_chart(
+                title=title, desc=f"{title}: promedio entre −1 y 1 del período {period_text}.",
+                labels=[label_of(p) for p in points], values=[p.avg for p in points],
+                counts=[p.calls for p in points], y_label="Sentimiento", value_fmt=lambda v: fmt.number(v, 2)))
+            if present else None))
+    return charts
+
+
+def _reasons(row: dict) -> list[str]:
+    return [str(r) for r in (row.get("review_reasons") or [])]
+
+
+def call_rows(rows: list[dict], snippets: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    out = []
+    for r in rows:
+        snippet = r.get("transcript_snippet")
+        if snippet is None and snippets is not None:
+            snippet = snippets.get(r.get("recording_sid") or "")
+        category = r.get("quality_category") or "—"
+        out.append({
+            "call_sid": r.get("call_sid") or "—",
+            "start": r.get("start_local") or fmt.long_date(metrics.as_date(r.get("call_date"))),
+            "agent": r.get("agent") or "sin agente", "vendor": r.get("vendor") or "—",
+            "score": fmt.number(r.get("quality_score"), 1), "category": category,
+            "category_class": CATEGORY_CLASS.get(category, "cat-none"),
+            "reasons": _reasons(r), "words": list(r.get("forbidden_words") or []),
+            "sentiment": fmt.number(r.get("sentiment_score"), 2),
+            "priority": metrics.PRIORITY_LABELS.get(str(r.get("priority")), str(r.get("priority") or "—")),
+            "priority_class": f"prio-{r.get('priority') or 'normal'}",
+            "snippet": safe_snippet(snippet, one_line=False), "from_number": mask_phone(r.get("from_number")),
+        })
+    return out
+
+
+def render_report(data: ReportData) -> str:
+    audits = data.audits
+    scored = [r for r in audits if r.get("quality_score") is not None]
+    critical = metrics.critical_calls(audits)
+    queue = metrics.order_review_queue(data.review_queue)
+    kpis = kpi_rows(data)
+    vendors = sorted({str(r.get("vendor")) for r in audits if r.get("vendor") and r.get("vendor") != "desconocido"})
+    versions = sorted({str(r.get("scorecard_version")) for r in audits if r.get("scorecard_version")})
+    context = {
+        "title": "Auditoría de calidad de llamadas",
+        "period": f"{fmt.long_date(data.start)} – {fmt.long_date(data.end)}",
+        "days": data.days,
+        "generated": fmt.datetime_label(data.generated_at),
+        "vendors": vendors,
+        "scorecard_versions": versions,
+        "audited": len(audits), "scored": len(scored), "unscored": len(audits) - len(scored),
+        "critical_count": len(critical),
+        "queue_count": len(queue),
+        "categories": [(c, n, CATEGORY_CLASS.get(c, "cat-none"))
+                       for c, n in metrics.category_counts(audits, CATEGORY_ORDER) if n],
+        "kpis": kpis,
+        "charts": _charts(data),
+        "critical": call_rows(critical, data.snippets),
+        "critical_below": fmt.number(metrics.CRITICAL_BELOW, 0),
+        "queue": call_rows(queue[:QUEUE_LIMIT]),
+        "queue_more": max(0, len(queue) - QUEUE_LIMIT),
+        "missing_tables": data.missing_tables,
+        "latest_call_date": fmt.long_date(data.latest_call_date) if data.latest_call_date else None,
+        "historic_period": (f"{fmt.long_date(metrics.as_date(data.kpi_summary[0].get('period_start')))} – "
+                            f"{fmt.long_date(metrics.as_date(data.kpi_summary[0].get('period_end')))}"
+                            if data.kpi_summary and data.kpi_summary[0].get("period_start") else None),
+    }
+    return _environment().get_template("report.html").render(**context)
