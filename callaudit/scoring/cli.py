@@ -58,7 +58,9 @@ def score(
     Example:
 
         callaudit transcribe RE0123.wav --json > RE0123.json
+
         callaudit score RE0123.json
+
         callaudit score RE0123.json --json | jq .quality_score
     """
     from callaudit.scoring.audit import score_transcript
@@ -149,6 +151,7 @@ def evaluate_cmd(
     Example (no audio needed — perfect and garbled transcripts of synthetic labels):
 
         callaudit scorecard samples --out /tmp/eval --calls 50 --garble 0.3
+
         callaudit scorecard evaluate --labels /tmp/eval/labels --transcripts /tmp/eval/transcripts
     """
     from rich.console import Console
