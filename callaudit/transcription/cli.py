@@ -1,0 +1,99 @@
+"""``callaudit transcribe``: transcribe one recording and print it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from callaudit.errors import UserError, user_errors
+
+HELP = """Transcribe one call recording (WAV, mono or Twilio dual-channel) and print it.
+
+Dual-channel recordings are transcribed per channel and labelled agent/customer (channel 2 = agent by default,
+the inbound layout; change it with --agent-channel). Personal numbers and e-mails are replaced by [CEDULA],
+[TARJETA], [TELEFONO], [EMAIL] unless --no-redact. The first run assembles the bundled Whisper model (~1 s).
+
+Example:
+
+    callaudit transcribe lakehouse/landing/media/RE0123.wav --agent-channel 2
+
+    callaudit transcribe call.wav --json > call.json
+"""
+
+
+def _clock(seconds: float) -> str:
+    m, s = divmod(max(seconds, 0.0), 60)
+    return f"{int(m):02d}:{s:04.1f}"
+
+
+def render_readable(t) -> str:
+    """The speaker-labelled console view of a Transcript."""
+    head = [
+        f"recording: {t.recording_sid or '-'}   call: {t.call_sid or '-'}",
+        f"audio: {t.duration_seconds or 0:.1f} s, {t.channels or '?'} channel(s)"
+        + (f", agent on channel {t.agent_channel}" if t.agent_channel else ", speakers not separated (mono)"),
+        f"engine: {t.engine_version or t.engine}   language: {t.language}   "
+        f"confidence: {'-' if t.confidence is None else f'{t.confidence:.2f}'}   "
+        f"took {t.processing_seconds or 0:.1f} s",
+    ]
+    if t.redacted:
+        found = ", ".join(f"{k}×{v}" for k, v in sorted(t.redactions.items())) or "nothing found"
+        head.append(f"redacted: {found}")
+    lines = head + [""]
+    width = max((len(s.speaker) for s in t.segments), default=7)
+    for s in sorted(t.segments, key=lambda s: (s.start, s.end)):
+        lines.append(f"[{_clock(s.start)}–{_clock(s.end)}] {s.speaker + ':':<{width + 1}} {s.text}")
+    if not t.segments and not t.error:
+        lines.append("(no speech found)")
+    return "\n".join(lines)
+
+
+@user_errors
+def transcribe_cmd(
+    file: Path = typer.Argument(..., help="The recording (.wav, PCM16 or μ-law, 8–48 kHz, 1 or 2 channels).",
+                                exists=True, dir_okay=False, readable=True),
+    engine: str = typer.Option("whisper", "--engine", "-e",
+                               help="whisper (offline, bundled model) or azure (AZURE_SPEECH_KEY/REGION)."),
+    agent_channel: int = typer.Option(None, "--agent-channel", min=1, max=2,
+                                      help="Channel carrying the agent: 1 or 2 (default 2 = inbound layout)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the Transcript JSON (the pipeline's format)."),
+    no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal numbers/e-mails (restricted use)."),
+    model_dir: Path = typer.Option(None, "--model-dir", file_okay=False,
+                                   help="Another CTranslate2 Whisper model directory (default: bundled base)."),
+    hotword: list[str] = typer.Option(None, "--hotword", "-H",
+                                      help="Phrase to bias recognition toward (repeatable)."),
+    beam_size: int = typer.Option(None, "--beam-size", min=1, max=10, help="Whisper beam size (default 3)."),
+) -> None:
+    from rich.console import Console
+
+    from callaudit.transcription.core import transcribe_recording
+    from callaudit.transcription.options import ENGINES, TranscriptionOptions
+    from callaudit.transcription.redact import redact_transcript
+
+    engine = engine.strip().lower()
+    if engine not in ENGINES:
+        raise UserError(f"unknown engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}", exit_code=2)
+    if model_dir is not None and not (model_dir / "model.bin").is_file():
+        raise UserError(f"{model_dir} is not a CTranslate2 Whisper model directory (no model.bin)",
+                        hint="omit --model-dir to use the bundled Whisper base", exit_code=2)
+    options = TranscriptionOptions(
+        model_dir=str(model_dir) if model_dir else None,
+        **({"beam_size": beam_size} if beam_size else {}),
+    )
+    err = Console(stderr=True)
+    with err.status(f"Transcribing {file.name} with {engine}…", spinner="dots"):
+        transcript = transcribe_recording(file, agent_channel=agent_channel, engine=engine,
+                                          hotwords=hotword or None, options=options)
+    if not no_redact and not transcript.error:
+        transcript = redact_transcript(transcript)
+    if as_json:
+        typer.echo(transcript.to_json(indent=2))
+    elif not transcript.error:
+        typer.echo(render_readable(transcript))
+    if transcript.error:
+        raise UserError(f"could not transcribe {file}: {transcript.error}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("transcribe", help=HELP, no_args_is_help=True)(transcribe_cmd)

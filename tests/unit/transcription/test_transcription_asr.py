@@ -1,0 +1,111 @@
+"""The real Whisper base model on real (espeak-ng, telephone-chain) audio. Few, short: a few seconds each.
+
+ASR output is fuzzy: assertions use keywords with a fuzzy threshold, never exact strings — except where exactness
+is the point (the same input twice must give the same transcript: the pipeline's crash-and-rerun guarantee).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from rapidfuzz import fuzz
+from typer.testing import CliRunner
+
+from callaudit.transcript import Transcript, render_text
+from callaudit.transcription import model_cache, transcribe_recording
+from callaudit.transcription.numbers_es import strip_accents
+
+pytestmark = pytest.mark.asr
+
+AGENT = "Buenos días, habla con Andrés de la línea de atención. ¿En qué le puedo colaborar?"
+CUSTOMER = "Hola, buenos días. Quiero revisar el estado de mi factura."
+
+
+def _norm(text: str) -> str:
+    return strip_accents(text.lower())
+
+
+def _said(text: str, phrase: str, threshold: int = 80) -> bool:
+    return fuzz.partial_ratio(_norm(phrase), _norm(text)) >= threshold
+
+
+@pytest.fixture(scope="module")
+def call_wav(tmp_path_factory):
+    from callaudit.transcription.telephone import Turn, build_call
+
+    path, _ = build_call([Turn(2, AGENT), Turn(1, CUSTOMER)], tmp_path_factory.mktemp("asr") / "call.wav")
+    return path
+
+
+def _comparable(t: Transcript) -> dict:
+    d = t.to_dict()
+    d.pop("processing_seconds")
+    return d
+
+
+def test_dual_channel_call_is_labelled_timed_and_cached(call_wav):
+    loads_before = model_cache.load_count()
+    t = transcribe_recording(call_wav, call_sid="CA1", recording_sid="RE1", agent_channel=2)
+    assert t.error is None
+    agent, customer = t.speaker_text("agent"), t.speaker_text("customer")
+    assert _said(agent, "buenos días") and _said(agent, "línea de atención")
+    assert _said(customer, "factura") and not _said(customer, "atención")
+    assert {(s.speaker, s.channel) for s in t.segments} == {("agent", 2), ("customer", 1)}
+    assert [s.start for s in t.segments] == sorted(s.start for s in t.segments)
+    agent_first = t.segments[0]
+    assert agent_first.speaker == "agent" and agent_first.start < 1.5  # the agent speaks first, from ~0.4 s
+    for s in t.segments:
+        assert s.words and s.start <= s.words[0].start and s.words[-1].end <= s.end + 1e-6
+        assert all(a.start <= b.start for a, b in zip(s.words, s.words[1:], strict=False))
+        assert 0.0 < s.confidence <= 1.0
+    assert 0.3 < t.confidence <= 1.0
+    assert t.text == render_text(t.segments)
+    assert t.engine_version == "faster-whisper 1.2.1 whisper-base int8 beam3"
+    assert (t.language, t.channels, t.agent_channel) == ("es", 2, 2)
+    assert model_cache.load_count() - loads_before <= 1
+
+    # same file, agent declared on channel 1: labels swap, the words do not change (deterministic decoding),
+    # and the model is not loaded again
+    loads_after_first = model_cache.load_count()
+    swapped = transcribe_recording(call_wav, call_sid="CA1", recording_sid="RE1", agent_channel=1)
+    assert model_cache.load_count() == loads_after_first
+    assert swapped.speaker_text("customer") == agent and swapped.speaker_text("agent") == customer
+    relabelled = [dict(d, speaker={"agent": "customer", "customer": "agent"}[d["speaker"]])
+                  for d in _comparable(swapped)["segments"]]
+    assert relabelled == _comparable(t)["segments"]  # timings, confidences and words identical too
+
+
+def test_another_process_gives_the_identical_transcript(call_wav):
+    here = transcribe_recording(call_wav, recording_sid="RE1", agent_channel=2)
+    code = (
+        "import json, sys; from callaudit.transcription import transcribe_recording; "
+        "t = transcribe_recording(sys.argv[1], recording_sid='RE1', agent_channel=2).to_dict(); "
+        "t.pop('processing_seconds'); print(json.dumps(t))"
+    )
+    out = subprocess.run([sys.executable, "-c", code, str(call_wav)], capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"}, check=True)
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == _comparable(here)
+
+
+def test_mono_clip_with_hotwords(tmp_path):
+    from callaudit.transcription.telephone import build_mono
+
+    wav = build_mono("No me importa, cállese.", tmp_path / "mono.wav")
+    t = transcribe_recording(wav, hotwords=["no me importa", "cállese", "qué pereza"])
+    assert t.error is None and t.channels == 1 and t.agent_channel is None
+    assert t.segments and all(s.speaker == "unknown" and s.channel is None for s in t.segments)
+    assert t.engine_version.endswith("hotwords3")
+    assert _said(t.text, "no me importa") and t.text.count("importa") == 1  # no recited hotword loop
+
+
+def test_cli_json_is_a_redacted_transcript(call_wav):
+    from callaudit.cli import app
+
+    result = CliRunner().invoke(app, ["transcribe", str(call_wav), "--json", "--agent-channel", "2"])
+    assert result.exit_code == 0, result.output
+    t = Transcript.from_json(result.stdout[result.stdout.index("{"):])
+    assert t.redacted and t.error is None and _said(t.speaker_text("agent"), "buenos días")
