@@ -29,6 +29,7 @@ class TranscriptionOptions:
     vad_filter: bool = True  # Silero VAD: without it a silent stretch gets invented text
     vad_min_silence_ms: int | None = None  # None = faster-whisper's default (2000 ms), as measured
     temperature_fallback: bool = False  # True = Whisper's sampling fallback: better on loops, NOT reproducible
+    loop_rescue: bool = True  # re-decode a looping channel with repetition penalties (deterministic)
     condition_on_previous_text: bool = True
     split_gap_s: float = 1.0  # split a Whisper segment where its words pause longer than this (turn boundaries)
     # ---- azure ------------------------------------------------------------------------------------------
