@@ -64,6 +64,8 @@ AMOUNT_AFTER = {"pesos", "peso", "mil", "millones", "millon", "dolares", "dolar"
 UNIT_AFTER = {"horas", "hora", "minutos", "minuto", "segundos", "dias", "meses", "anos", "am", "pm", "kilos",
               "metros", "gigas", "megas", "veces", "personas", "unidades", "cuotas"}
 EMAIL_CONNECTORS = {"punto", "guion", "raya", "underscore", "subrayado", "_", "-", "."}  # + "guion bajo"
+GLUED = {"pegado", "pegados", "junto", "juntos"}  # "todo pegado": the words before are written together
+NOT_LOCAL_PART = {"es", "mi", "correo", "email", "mail", "el", "la", "a", "de", "si", "claro", "electronico"}
 CONTEXT_SECONDS = 30.0
 CONTEXT_TOKENS = 20
 ANSWER_GAP_S = 4.0  # a longer pause between two segments of one speaker ends a number
@@ -140,7 +142,13 @@ def _find_emails(toks: list[Tok], taken: list[bool]) -> list[Span]:
             or (norms[i - 1] == "y" and i - 2 >= 0 and norms[i - 2] in TENS)
         ):
             i -= 1
-        if i - 1 >= 0 and _wordish(toks[i - 1]):
+        if i - 2 >= 0 and norms[i - 2] == "todo" and norms[i - 1] in GLUED:
+            # "juan perez todo pegado arroba …" = juanperez@…: the two words before "todo pegado" are the local part
+            i -= 2
+            for _ in range(2):
+                if i - 1 >= 0 and _wordish(toks[i - 1]) and norms[i - 1] not in NOT_LOCAL_PART:
+                    i -= 1
+        elif i - 1 >= 0 and _wordish(toks[i - 1]):
             i -= 1
             while True:
                 if i - 3 >= 0 and norms[i - 2] == "guion" and norms[i - 1] == "bajo" and _wordish(toks[i - 3]):

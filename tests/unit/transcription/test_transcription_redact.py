@@ -166,3 +166,30 @@ def test_clean_transcript_is_marked_redacted_with_no_counts():
     t = Transcript(recording_sid="RE2", call_sid="CA2", segments=[_seg("agent", 2, "Buenos días, ¿en qué le ayudo?", 0.0)])
     red = redact_transcript(t)
     assert red.redacted and red.redactions == {} and red.segments[0].text == t.segments[0].text
+
+
+# ---- what the synthetic call centre speaks (callaudit.synth.pii), transcribed perfectly ------------------------
+ASK = {
+    "CEDULA": "Para validar su identidad, ¿me regala su número de cédula, por favor?",
+    "TARJETA": "¿Me regala los dieciséis dígitos de la tarjeta?",
+    "TELEFONO": "¿Me confirma su número de celular, por favor?",
+    "EMAIL": "¿Me confirma su correo electrónico?",
+}
+
+
+@pytest.mark.parametrize("kind", ["CEDULA", "TARJETA", "TELEFONO", "EMAIL"])
+def test_every_synth_pii_form_is_redacted(kind):
+    import random
+
+    from callaudit.synth import pii as synth_pii
+    from callaudit.transcription.numbers_es import strip_accents
+
+    for seed in range(40):
+        value, spoken = synth_pii.make(kind, random.Random(seed), "Juan", "Pérez")
+        segments = [_seg("agent", 2, ASK[kind], 0.0), _seg("customer", 1, f"Sí, es {spoken}.", 5.0)]
+        red, counts = redact_segments(segments)
+        customer = red[1]
+        assert counts == {kind: 1}, (seed, spoken, customer.text)
+        assert customer.text == f"Sí, es [{kind}].", (seed, spoken)
+        leftover = strip_accents(" ".join(w.word for w in customer.words).lower())
+        assert f"[{kind.lower()}]" in leftover and "arroba" not in leftover and "cero" not in leftover
