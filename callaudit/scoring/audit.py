@@ -25,9 +25,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from callaudit.scoring.matching import ForbiddenMatcher, Match, PhraseMatcher
+from callaudit.scoring.matching import ForbiddenMatcher, Match, PhraseMatcher, find_name
 from callaudit.scoring.metrics import ConversationMetrics, conversation_metrics
-from callaudit.scoring.normalize import TokenizedSegment, tokenize_segment
+from callaudit.scoring.normalize import TokenizedSegment, normalize, tokenize_segment
 from callaudit.scoring.scorecard import Criterion, Scorecard, cached_scorecard
 from callaudit.scoring.sentiment import LexiconSentiment, SentimentEngine
 from callaudit.transcript import Transcript
@@ -148,12 +148,14 @@ def score_transcript(
     scorecard: Scorecard | None = None,
     call_duration: float | None = None,
     *,
+    agent_name: str | None = None,
     sentiment_engine: SentimentEngine | None = None,
 ) -> Audit:
     """Audit one transcript against a scorecard (default: the shipped one, compiled once per process).
 
     ``call_duration`` (seconds, e.g. Twilio's call ``duration``) wins over the transcript's own duration for
-    position windows, quarters and the short-call N/A rule.
+    position windows, quarters and the short-call N/A rule. ``agent_name`` (from the agent directory) lets
+    criteria with ``agent_name: true`` (identification) accept the agent's own first name heard in the window.
     """
     card = scorecard if scorecard is not None else cached_scorecard()
     comp = compile_scorecard(card)
@@ -178,9 +180,13 @@ def score_transcript(
     views = {"agent": agent_view, "customer": customer_view, "any": toks}
     other = {"agent": customer if mode == SPEAKERS_KNOWN else [], "customer": agent if mode == SPEAKERS_KNOWN else []}
 
+    first_name = _first_name(agent_name)
     criteria: dict[str, CriterionResult] = {}
     for key, crit in card.criteria.items():
-        criteria[key] = _judge(crit, comp.criteria[key], views[crit.speaker], other.get(crit.speaker, []), duration)
+        criteria[key] = _judge(
+            crit, comp.criteria[key], views[crit.speaker], other.get(crit.speaker, []), duration,
+            agent_name=first_name if crit.agent_name else None, threshold=max(85.0, card.fuzzy_threshold),
+        )
 
     # forbidden words: whole words, the agent's channel
     forbidden_hits: list[Match] = []
@@ -311,12 +317,23 @@ def _mode_note(mode: str) -> str:
 
 
 # ---- one criterion ----------------------------------------------------------------------------------------
+def _first_name(agent_name: str | None) -> str | None:
+    """"María López" / "maria.lopez" -> "maria" (normalised), None when unknown."""
+    if not agent_name:
+        return None
+    parts = normalize(agent_name.replace(".", " ").replace("_", " ")).split()
+    return parts[0] if parts and parts[0].isalpha() else None
+
+
 def _judge(
     crit: Criterion,
     matcher: PhraseMatcher,
     segs: list[TokenizedSegment],
     other_segs: list[TokenizedSegment],
     duration: float,
+    *,
+    agent_name: str | None = None,
+    threshold: float = 85.0,
 ) -> CriterionResult:
     w = crit.window
     if crit.na_call_shorter_than is not None and duration < crit.na_call_shorter_than:
@@ -376,6 +393,16 @@ def _judge(
             crit.key, crit.label, MET, crit.weight, crit.weight,
             f"«{best.heard}» a los {best.start:.1f} s (coincidencia {how} con «{best.phrase}»)", match=best,
         )
+    if agent_name:
+        for seg in window_segs:
+            m = find_name(seg, agent_name, threshold)
+            if m is not None and in_window(m):
+                m.phrase = f"nombre del agente: {agent_name}"
+                return CriterionResult(
+                    crit.key, crit.label, MET, crit.weight, crit.weight,
+                    f"el agente dijo su nombre: «{m.heard}» a los {m.start:.1f} s (≈ {agent_name}, {m.score:.0f}%)",
+                    match=m,
+                )
 
     # negative evidence: heard outside the window? said by the other speaker?
     outside = rejected[0] if rejected else None
@@ -636,6 +663,7 @@ def audit_row_from_json(
     transcript_json: str | None,
     scorecard: Scorecard | str | None = None,
     call_duration: float | None = None,
+    agent_name: str | None = None,
 ) -> dict[str, Any]:
     """For the Spark wrapper: one ``Transcript.to_json()`` string -> one flat row; never raises on bad input
     (an unreadable transcript becomes an unscored audit with ``audit_error`` set and manual review)."""
@@ -645,4 +673,4 @@ def audit_row_from_json(
     except (ValueError, TypeError) as exc:
         broken = Transcript(recording_sid=None, call_sid=None, error=f"transcript unreadable: {exc}")
         return audit_to_row(score_transcript(broken, card, call_duration))
-    return audit_to_row(score_transcript(transcript, card, call_duration))
+    return audit_to_row(score_transcript(transcript, card, call_duration, agent_name=agent_name))

@@ -51,6 +51,8 @@ def score(
     as_json: bool = typer.Option(False, "--json", help="Print the audit as JSON (evidence included)."),
     scorecard: Path = SCORECARD_OPTION,
     duration: float = typer.Option(None, "--duration", help="Call duration in seconds (default: the transcript's)."),
+    agent_name: str = typer.Option(None, "--agent-name", help="The agent's name (agent directory): hearing it "
+                                   "counts as identification."),
 ) -> None:
     """Audit one call transcript against the scorecard: criteria with evidence, forbidden words, sentiment,
     score, category and manual-review reasons.
@@ -67,7 +69,7 @@ def score(
     from callaudit.scoring.scorecard import load_scorecard
 
     card = load_scorecard(scorecard)
-    audit = score_transcript(_read_transcript(transcript), card, call_duration=duration)
+    audit = score_transcript(_read_transcript(transcript), card, call_duration=duration, agent_name=agent_name)
     if as_json:
         typer.echo(json.dumps(audit.to_dict(), ensure_ascii=False, indent=2))
         return

@@ -237,7 +237,7 @@ def evaluate(labels: list[dict[str, Any]], transcripts: dict[str, Transcript], c
         if t is None:
             ev.missing_transcripts.append(label.get("recording_sid") or label.get("call_sid") or "?")
             continue
-        audit = score_transcript(t, card, call_duration=label.get("duration_seconds"))
+        audit = score_transcript(t, card, call_duration=label.get("duration_seconds"), agent_name=label_agent_name(label))
         compare(ev, card, label, audit, criteria)
     return ev
 
@@ -295,6 +295,12 @@ def compare(ev: Evaluation, card: Scorecard, label: dict[str, Any], audit: Audit
             "call_sid": label.get("call_sid"), "recording_sid": label.get("recording_sid"),
             "scenario": label.get("scenario"), "problems": wrong,
         })
+
+
+def label_agent_name(label: dict[str, Any]) -> str | None:
+    """The agent's name as the pipeline would know it from the agent directory: ``agent_name`` when the label
+    carries it, else the first part of ``agent_identity`` ("maria.lopez" -> "maria")."""
+    return label.get("agent_name") or label.get("agent_identity")
 
 
 def evaluate_dirs(labels_dir: str | Path, transcripts_dir: str | Path, card: Scorecard) -> Evaluation:

@@ -225,3 +225,27 @@ class ForbiddenMatcher:
             out.append(PhraseMatcher._make(canonical, seg, i, i + k - 1, 100.0))
             i += k
         return out
+
+
+def find_name(seg: TokenizedSegment, name: str, threshold: float) -> Match | None:
+    """The agent's first name heard in a segment: a word, or two words glued ("la urea" -> "laurea"), at
+    least ``threshold`` similar (rapidfuzz ratio), or a word containing the whole name ("alandreas", names of 5+
+    letters). Names shorter than 4 letters must be heard exactly."""
+    texts = [t.text for t in seg.tokens]
+    best: tuple[float, int, int] | None = None
+    for i, tok in enumerate(texts):
+        for k, cand in ((1, tok), (2, tok + texts[i + 1] if i + 1 < len(texts) else "")):
+            if not cand:
+                continue
+            if len(name) < 4:
+                score = 100.0 if cand == name else 0.0
+            else:
+                score = fuzz.ratio(name, cand, score_cutoff=threshold)
+                if not score and k == 1 and len(name) >= 5 and name in cand:
+                    score = 90.0  # glued to a neighbour: "de Alandreas"
+            if score and (best is None or score > best[0]):
+                best = (score, i, i + k - 1)
+    if best is None:
+        return None
+    score, first, last = best
+    return PhraseMatcher._make("{name}", seg, first, last, score)

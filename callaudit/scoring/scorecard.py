@@ -90,6 +90,7 @@ class Criterion:
     na_call_shorter_than: float | None = None
     na_no_agent_speech: bool = True
     description: str = ""
+    agent_name: bool = False  # the agent's own first name heard in the window also satisfies the criterion
 
 
 @dataclass(frozen=True)
@@ -484,6 +485,7 @@ class _Validator:
 
     CRITERION_KEYS = {
         "label", "description", "weight", "speaker", "window", "phrases", "patterns", "not_applicable",
+        "agent_name",
     }
     WINDOW_KEYS = {"first_seconds", "first_turns", "last_seconds", "last_turns"}
     NA_KEYS = {"call_shorter_than", "no_agent_speech"}
@@ -530,6 +532,7 @@ class _Validator:
                 na_call_shorter_than=na_short,
                 na_no_agent_speech=na_silent,
                 description=self.string(body, cp, "description", default=""),
+                agent_name=self.boolean(body, cp, "agent_name", False),
             )
         for req in REQUIRED_CRITERIA:
             if req not in out and req not in section:

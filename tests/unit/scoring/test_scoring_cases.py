@@ -31,7 +31,7 @@ def card():
 
 @pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
 def test_case(case, card):
-    audit = score_transcript(build_transcript(case), card)
+    audit = score_transcript(build_transcript(case), card, agent_name=case.get("agent_name"))
     expect = dict(case["expect"])
     for crit, text in (expect.pop("reason_contains", None) or {}).items():
         assert text in audit.criteria[crit].reason, audit.criteria[crit].reason
