@@ -181,7 +181,13 @@ class EmailChannel(Channel):
                     if not encrypted and c.host not in ("127.0.0.1", "localhost", "::1"):
                         raise DeliveryError(self.label, f"refusing to send the SMTP password in clear text to "
                                             f"{where}: enable STARTTLS or CALLAUDIT_SMTP_SSL", retryable=False)
-                    server.login(c.user, c.password.reveal() if c.password else "")
+                    password = c.password.reveal() if c.password else ""
+                    if "PLAIN" in server.esmtp_features.get("auth", "").upper().split():
+                        # one mechanism: smtplib's login() would try the next one after a rejection
+                        server.user, server.password = c.user, password
+                        server.auth("PLAIN", server.auth_plain)
+                    else:
+                        server.login(c.user, password)
                 refused = server.send_message(self.message(digest))
                 if refused:
                     raise DeliveryError(self.label, f"{where} refused {len(refused)} recipient(s)",

@@ -80,8 +80,12 @@ class Digest:
         return f"{self.total} {noun} revisión manual{extra}"
 
     def since_text(self) -> str:
-        return (f"desde el último resumen ({fmt.datetime_label(self.since)})" if self.since
+        return (f"desde el último resumen, del {fmt.datetime_label(self.since)}" if self.since
                 else "primer resumen de este canal")
+
+    def since_sentence(self) -> str:
+        text = self.since_text()
+        return text[:1].upper() + text[1:]
 
     def breakdown(self) -> str:
         return " · ".join(f"{PRIORITY_LABELS[p]}: {self.counts.get(p, 0)}" for p in ("critical", "high", "normal"))
@@ -142,7 +146,7 @@ def slack_payload(d: Digest) -> dict[str, Any]:
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": _clip(d.title(), SLACK_HEADER_LIMIT)}},
         {"type": "section", "text": {"type": "mrkdwn", "text": e(
-            f"Prioridad — {d.breakdown()}\n{d.since_text().capitalize()}. Peor puntaje primero.")}},
+            f"Prioridad — {d.breakdown()}\n{d.since_sentence()}. Peor puntaje primero.")}},
         {"type": "divider"},
     ]
     for n, i in enumerate(d.shown, 1):
@@ -167,8 +171,8 @@ def slack_payload(d: Digest) -> dict[str, Any]:
 
 # ---- Microsoft Teams (Workflows / incoming webhook): an Adaptive Card in a message ---------------------------
 def teams_escape(text: str) -> str:
-    """Adaptive Card TextBlocks render a markdown subset: neutralise links and emphasis coming from the data."""
-    return text.replace("](", "] (").replace("*", "∗")
+    """Adaptive Card TextBlocks render a markdown subset: neutralise links coming from the data."""
+    return text.replace("](", "] (")
 
 
 def teams_payload(d: Digest) -> dict[str, Any]:
@@ -178,7 +182,7 @@ def teams_payload(d: Digest) -> dict[str, Any]:
     body: list[dict[str, Any]] = [
         {"type": "TextBlock", "size": "Large", "weight": "Bolder", "wrap": True, "text": t(d.title())},
         {"type": "TextBlock", "isSubtle": True, "wrap": True,
-         "text": t(f"{d.since_text().capitalize()}. Prioridad — {d.breakdown()}")},
+         "text": t(f"{d.since_sentence()}. Prioridad — {d.breakdown()}")},
     ]
     for n, i in enumerate(d.shown, 1):
         facts = [{"title": "Score", "value": t(f"{i.score_text} · {i.category}")},
@@ -236,7 +240,7 @@ def render_html(d: Digest) -> str:
         '<!DOCTYPE html><html lang="es-CO"><head><meta charset="utf-8"><title>' + e(d.title()) + "</title></head>"
         '<body style="font-family:Segoe UI,Roboto,Arial,sans-serif;color:#1f2933">'
         f'<h2 style="color:#0b3d62">{e(d.title())}</h2>'
-        f"<p>{e(d.since_text().capitalize())}. Prioridad — {e(d.breakdown())}. Peor puntaje primero.</p>"
+        f"<p>{e(d.since_sentence())}. Prioridad — {e(d.breakdown())}. Peor puntaje primero.</p>"
         '<table style="border-collapse:collapse;font-size:14px" border="1" cellspacing="0">'
         "<thead><tr><th>#</th><th>Prioridad</th><th>Agente</th><th>Score</th><th>Motivos</th><th>Llamada</th>"
         f"</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"

@@ -10,10 +10,12 @@ from callaudit.errors import UserError, user_errors
 
 
 def print_summary(report, *, show_all: bool = False) -> None:
+    import sys
+
     from rich.console import Console
     from rich.table import Table
 
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 160)
     rows = report.results if show_all else report.failures
     if rows:
         table = Table(title="Great Expectations — " + ("all expectations" if show_all else "failed expectations"))

@@ -12,7 +12,7 @@ import re
 
 SNIPPET_CHARS = 280
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+", re.UNICODE)  # bounded: linear time
 # 7+ digits, possibly split by spaces, dots or dashes: an identity, card or phone number that escaped redaction
 _LONG_NUMBER = re.compile(r"(?<![\w\]])\+?\d(?:[\s.\-]?\d){6,}(?![\w\[])")
 _PHONE_LIKE = re.compile(r"^\+?[0-9][0-9 ()-]{5,}[0-9]$")
@@ -29,7 +29,8 @@ def scrub_text(text: str | None) -> str:
 def safe_snippet(text: str | None, limit: int = SNIPPET_CHARS, *, one_line: bool = True) -> str:
     """At most ``limit`` characters (ending with an ellipsis when cut), scrubbed of stray PII; one line, or one
     line per speaker turn with ``one_line=False``."""
-    lines = [" ".join(line.split()) for line in scrub_text(text).splitlines()]
+    # only a bounded prefix can be shown, so only that is scrubbed (keeps huge transcripts cheap)
+    lines = [" ".join(line.split()) for line in scrub_text((text or "")[: 4 * limit]).splitlines()]
     lines = [line for line in lines if line]
     joined = (" " if one_line else "\n").join(lines)
     if len(joined) <= limit:

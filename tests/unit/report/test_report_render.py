@@ -1,0 +1,107 @@
+"""SVG charts and the report page, rendered from plain rows (no Spark, no browser)."""
+
+from __future__ import annotations
+
+import re
+import xml.etree.ElementTree as ET
+from datetime import date, datetime, timedelta
+
+import pytest
+
+from callaudit.report import svg
+from callaudit.report.data import ReportData
+from callaudit.report.render import render_report
+
+NS = {"s": "http://www.w3.org/2000/svg"}
+HOSTILE = '<script>window.__pwned=1</script>"><img src=x onerror=alert(1)>'
+
+
+def parse(markup: str) -> ET.Element:
+    return ET.fromstring(markup)  # well-formed XML or it raises
+
+
+def test_line_chart_breaks_the_line_on_days_without_calls_and_marks_the_target():
+    root = parse(svg.line_chart(title="T", desc="D", x_labels=["a", "b", "c", "d"],
+                                series=[svg.LineSeries("QS", [50.0, None, 70.0, 80.0])], y_min=0, y_max=100,
+                                y_label="QS", reference=(75.0, "Meta > 75")))
+    path = root.find(".//s:path[@class='series']", NS).get("d")
+    assert path.count("M") == 2 and path.count("L") == 1  # 50 | gap | 70-80
+    assert len(root.findall(".//s:circle", NS)) == 3
+    ref = root.find(".//s:line[@class='reference']", NS)
+    y_ref = float(ref.get("y1"))
+    ys = [float(c.get("cy")) for c in root.findall(".//s:circle", NS)]
+    assert ys[1] > y_ref > ys[2]  # 70 is drawn below the 75 line, 80 above (SVG y grows downwards)
+    assert root.find("s:title", NS).text == "T"
+
+
+def test_bar_heights_are_proportional_and_labels_escaped():
+    markup = svg.bar_chart(title="Dur", desc="d", labels=["< 30 s", HOSTILE, "x"], values=[2, 4, 0], y_label="n",
+                           x_label="dur")
+    assert "<script" not in markup and "<img" not in markup
+    root = parse(markup)
+    bars = root.findall(".//s:rect[@class='bar']", NS)
+    heights = [float(b.get("height")) for b in bars]
+    assert len(bars) == 3 and heights[1] == 2 * heights[0] and heights[2] == 0
+    assert any(HOSTILE in (t.text or "") for t in root.iter("{http://www.w3.org/2000/svg}text"))  # shown as text
+
+
+def test_grouped_and_horizontal_and_diverging_charts():
+    g = parse(svg.grouped_hbar_chart(title="P", desc="d", labels=["Ana", "Beto"], x_max=1.0, x_label="%",
+                                     series=[svg.BarSeries("Saludo", [1.0, 0.5], svg.BLUE),
+                                             svg.BarSeries("Despedida", [0.0, 0.25], svg.PURPLE)]))
+    widths = [float(r.get("width")) for r in g.findall(".//s:rect[@class='bar']", NS)]
+    assert len(widths) == 4  # per agent: Saludo, Despedida
+    assert widths[0] == 2 * widths[2] == 4 * widths[3] and widths[1] == 0
+    assert len(g.findall(".//s:g[@class='legend']/s:rect", NS)) == 2
+    h = parse(svg.hbar_chart(title="W", desc="d", labels=["qué pereza", "ni idea"], values=[3, 1], x_label="n"))
+    w = [float(r.get("width")) for r in h.findall(".//s:rect[@class='bar']", NS)]
+    assert w[0] == pytest.approx(3 * w[1], abs=0.3)  # coordinates are rounded to 0.1
+    d = parse(svg.diverging_bar_chart(title="S", desc="d", labels=["l", "m", "x"], values=[0.5, -0.5, None],
+                                      counts=[2, 1, 0], y_label="s"))
+    bars = d.findall(".//s:rect[@class='bar']", NS)
+    axis_y = float(d.find(".//s:line[@class='axis']", NS).get("y1"))
+    assert len(bars) == 2  # no bar for a day without sentiment
+    assert float(bars[0].get("y")) + float(bars[0].get("height")) <= axis_y + 0.01  # positive: above zero
+    assert float(bars[1].get("y")) >= axis_y - 0.01  # negative: below zero
+    assert bars[0].get("fill") != bars[1].get("fill")
+
+
+def test_nice_ticks_cover_the_range():
+    assert svg.nice_ticks(0, 100) == [0, 20, 40, 60, 80, 100]
+    assert svg.nice_ticks(0, 3, integer=True) == [0, 1, 2, 3]
+    assert svg.nice_ticks(-1, 1, 4)[0] == -1 and svg.nice_ticks(-1, 1, 4)[-1] == 1
+
+
+def _data(**kw) -> ReportData:
+    end = date(2026, 11, 25)
+    base = {"start": end - timedelta(days=29), "end": end, "generated_at": datetime(2026, 11, 25, 18, 0)}
+    base.update(kw)
+    return ReportData(**base)
+
+
+def test_an_empty_lakehouse_gives_a_sensible_page_not_a_crash():
+    html = render_report(_data(missing_tables=["twilio_call_audits", "review_queue"]))
+    assert "<svg" not in html
+    assert "Aún no existen estas tablas gold: twilio_call_audits, review_queue" in html
+    assert "No hay llamadas auditadas en el período" in html
+    assert html.count('class="empty"') >= 7  # every chart shows its empty state
+    assert "Sin datos" in html
+
+
+def test_the_page_escapes_transcripts_names_and_reasons_and_loads_nothing():
+    audit = {"call_sid": "CA1", "recording_sid": "RE1", "agent": f"Eve {HOSTILE}", "vendor": "Konecta",
+             "call_date": date(2026, 11, 24), "start_local": "2026-11-24 09:00", "quality_score": 12.0,
+             "quality_category": "Requiere Atención", "has_greeting": False, "has_identification": False,
+             "has_help_offer": True, "has_farewell": False, "forbidden_words": [HOSTILE], "sentiment_score": -0.7,
+             "needs_manual_review": True, "review_reasons": [f"palabra prohibida: {HOSTILE}"],
+             "scorecard_version": "v1"}
+    queue = dict(audit, transcript_snippet=f"customer: mi cédula es [CEDULA] {HOSTILE}", priority="critical")
+    html = render_report(_data(audits=[audit], review_queue=[queue], snippets={"RE1": f"agent: {HOSTILE}"},
+                               calls=[{"is_parent_leg": True, "status": "completed", "duration_seconds": 50}]))
+    assert "<script" not in html and "<img" not in html
+    assert "&lt;script&gt;window.__pwned=1&lt;/script&gt;" in html
+    assert "[CEDULA]" in html
+    assert html.count("<svg") == 7
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+    assert "<link" not in html and "@import" not in html and "url(" not in html
+    assert "Content-Security-Policy" in html and "default-src 'none'" in html
