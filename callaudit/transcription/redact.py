@@ -23,10 +23,13 @@ Pure Python, rule based. Call transcripts carry identifiers *as spoken* ("uno ce
    ``[CEDULA]``   6–10 digits after "cédula/documento/identificación/c.c."
    =============  ========================================================================================
 
-   A 6–12 digit number with no context and no phone pattern (an order or case number) is left alone.
-   When a context word was said, a *mangled* digit string also counts: number groups separated by up to two
-   short glue words ("uno de los tres más cuatro cinco seis y siete…", as telephone ASR writes "uno cero tres
-   dos cuatro cinco seis siete…") with at least 6 digits in total is redacted with the context's type.
+   ``[NUMERO]``   6+ digits that fit none of the above and came with no context word (an account or case
+                  number, a one-time code, or an identifier whose context word the recogniser misheard):
+                  privacy first — six or more digits read in a row never survive redaction
+   A *mangled* digit string also counts: number groups separated by up to two short glue words ("uno de los
+   tres más cuatro cinco seis y siete…", as telephone ASR writes "uno cero tres dos cuatro cinco seis siete…")
+   is redacted with the context's type when a context word was said (6+ digits), or — when the context word
+   itself was misheard — if it holds 6+ digits and numbers make up 60 % of its tokens.
 
 Segment text and the word list are redacted independently (they differ for Azure: display text "1032456789" vs
 lexical words "uno cero tres…"); the words of a redacted span collapse into one placeholder word that keeps the
@@ -50,7 +53,9 @@ from callaudit.transcription.numbers_es import (
     written_digits,
 )
 
-PLACEHOLDERS = ("CEDULA", "TARJETA", "TELEFONO", "EMAIL")
+PLACEHOLDERS = ("CEDULA", "TARJETA", "TELEFONO", "EMAIL", "NUMERO")
+UNCLASSIFIED_MIN_DIGITS = 6  # six or more digits never survive: [NUMERO] when the type is unknown
+DENSE_RATIO = 0.6  # a mangled run counts without context when this share of its tokens are numbers
 
 CONTEXT_WORDS = {
     "CEDULA": {"cedula", "cedulas", "documento", "identificacion", "cc", "c.c", "pasaporte", "extranjeria", "nit"},
@@ -205,7 +210,7 @@ def _number_runs(toks: list[Tok], taken: list[bool], barrier: list[bool]) -> lis
     return runs
 
 
-def _loose_runs(toks: list[Tok], taken: list[bool], barrier: list[bool]) -> list[tuple[int, int, str]]:
+def _loose_runs(toks: list[Tok], taken: list[bool], barrier: list[bool]) -> list[tuple[int, int, str, int]]:
     """Like :func:`_number_runs` but tolerating up to two short glue tokens between number groups.
 
     Telephone ASR mangles digit strings: "uno cero tres dos cuatro…" comes back as "uno de los tres más cuatro
@@ -219,23 +224,25 @@ def _loose_runs(toks: list[Tok], taken: list[bool], barrier: list[bool]) -> list
         if taken[i] or not _number_at(toks, norms, i):
             i += 1
             continue
-        start, end, last, digits = i, i, i, ""
+        start, end, last, digits, number_tokens = i, i, i, "", 0
         while end < n and not taken[end] and not (end > start and barrier[end]):
             got = _number_at(toks, norms, end)
             if got:
                 digits += got[0]
                 end += got[1]
+                number_tokens += got[1]
                 last = end
                 continue
             g = end
             while (g < n and g - end < 2 and not taken[g] and not barrier[g] and len(norms[g]) <= 4
-                   and norms[g] not in AMOUNT_AFTER and norms[g] not in UNIT_AFTER):
+                   and norms[g] not in AMOUNT_AFTER and norms[g] not in UNIT_AFTER
+                   and not _number_at(toks, norms, g)):
                 g += 1
             if g > end and g < n and not taken[g] and not barrier[g] and _number_at(toks, norms, g):
                 end = g
                 continue
             break
-        runs.append((start, last, digits))
+        runs.append((start, last, digits, number_tokens))
         i = last
     return runs
 
@@ -304,6 +311,7 @@ def detect(stream: list[Tok], others: list[Tok] | None = None) -> list[Span]:
     others = others or []
     taken = [False] * len(stream)
     barrier = _barriers(stream, others)
+    deferred: list[tuple[int, int]] = []
     spans = _find_emails(stream, taken)
     for s in spans:
         for k in range(s.i, s.j):
@@ -318,14 +326,26 @@ def detect(stream: list[Tok], others: list[Tok] | None = None) -> list[Span]:
             spans.append(Span(kind, start, end))
             for k in range(start, end):
                 taken[k] = True
-    # second pass: mangled digit strings, only where a context word announced an identifier
-    for start, end, digits in _loose_runs(stream, taken, barrier):
+        elif len(digits) >= UNCLASSIFIED_MIN_DIGITS:
+            # a long number of unknown type (account, case, a misheard identifier): redacted, but first let the
+            # loose pass see whether it is the tail of a longer, mangled number
+            deferred.append((start, end))
+    # second pass: mangled digit strings — where a context word announced an identifier, or dense enough to be
+    # a number read aloud even when the context word itself was misheard
+    for start, end, digits, number_tokens in _loose_runs(stream, taken, barrier):
         after = stream[end].norm if end < len(stream) else ""
         if after in AMOUNT_AFTER or after in UNIT_AFTER or len(digits) < 6:
             continue
         context = _context(stream, start, others)
         if context and (context != "TARJETA" or len(digits) >= 8):
             spans.append(Span(context, start, end))
+        elif len(digits) >= UNCLASSIFIED_MIN_DIGITS and number_tokens >= DENSE_RATIO * (end - start):
+            spans.append(Span(classify(digits, False, None) or "NUMERO", start, end))
+        else:
+            continue
+        for k in range(start, end):
+            taken[k] = True
+    spans.extend(Span("NUMERO", a, b) for a, b in deferred if not any(taken[a:b]))
     return sorted(spans, key=lambda s: s.i)
 
 
