@@ -3,7 +3,8 @@
 Protocol phrases are matched fuzzily: ASR substitutes letters ("buenos díaz"), splits and merges words
 ("Nucolombia", "en que le puedo colavorar"). Every phrase is first looked up exactly in the normalised segment
 (cheap, and the common case); only when that fails are word windows of the phrase's length +-1 compared with
-rapidfuzz's ``ratio`` (normalised Indel similarity, 0-100) against the scorecard's threshold. Phrases shorter
+rapidfuzz's ``ratio`` (normalised Indel similarity, 0-100) against the scorecard's threshold — only the windows
+around the stretch ``partial_ratio_alignment`` found most similar, so a segment costs one C call per phrase. Phrases shorter
 than ``fuzzy_min_chars`` must be heard exactly: at 80% a four-letter word would match half the dictionary.
 
 Forbidden expressions are matched exactly, on whole normalised words, against the canonical form and the
@@ -13,11 +14,12 @@ them is rude. Never inside another word: "cállese" is forbidden, "calle" is not
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 
 from callaudit.scoring.normalize import TokenizedSegment
 from callaudit.scoring.scorecard import ForbiddenExpression, Phrase
@@ -109,39 +111,42 @@ class PhraseMatcher:
         return best
 
     def _fuzzy_best(self, seg: TokenizedSegment) -> Match | None:
+        """Best fuzzy hit: rapidfuzz first aligns each phrase with the most similar stretch of the segment
+        (``partial_ratio_alignment``, one C call, loose cut-off as a pre-filter); only there are word windows of
+        the phrase's length +-1 scored with ``ratio`` against the real threshold."""
         texts = [t.text for t in seg.tokens]
+        n_tok = len(texts)
+        joined = seg.joined
+        prefilter = self.threshold - 12
         best: Match | None = None
-        for n, group in self._fuzzy_groups:
-            choices, spans = seg.windows_around(n)
-            if not choices:
+        for phrase in self._fuzzy:
+            al = fuzz.partial_ratio_alignment(phrase.norm, joined, score_cutoff=prefilter)
+            if al is None:
                 continue
-            for phrase in group:
-                hit = self._fuzzy_hit(phrase, choices, spans, texts, seg)
-                if hit is None:
-                    continue
-                _, score, k = hit
-                i, size = spans[k]
-                if best is None or score > best.score:
-                    last = i + size - 1 + (1 if phrase.name_slot else 0)
-                    best = self._make(phrase.text, seg, i, last, float(score))
+            t0 = max(0, bisect.bisect_right(seg.offsets, al.dest_start) - 1)
+            t1 = max(t0, bisect.bisect_right(seg.offsets, max(al.dest_end - 1, al.dest_start)) - 1)
+            n = len(phrase.tokens)
+            hit: tuple[float, int, int] | None = None
+            for start in range(max(0, t0 - 1), min(n_tok, t1 + 1)):
+                for size in (n, n - 1, n + 1):
+                    end = start + size
+                    if size < 1 or end > n_tok or end <= t0:
+                        continue
+                    score = fuzz.ratio(phrase.norm, " ".join(texts[start:end]), score_cutoff=self.threshold)
+                    if not score or (hit is not None and score <= hit[0]):
+                        continue
+                    if phrase.name_slot and not (
+                        self._ends_like(texts[end - 1], phrase.tokens[-1]) and self._name_follows(seg, end - 1, phrase)
+                    ):
+                        continue
+                    hit = (score, start, size)
+            if hit is None:
+                continue
+            score, i, size = hit
+            if best is None or score > best.score:
+                last = i + size - 1 + (1 if phrase.name_slot else 0)
+                best = self._make(phrase.text, seg, i, last, float(score))
         return best
-
-    def _fuzzy_hit(
-        self, phrase: Phrase, choices: list[str], spans: list[tuple[int, int]], texts: list[str],
-        seg: TokenizedSegment,
-    ) -> tuple[str, float, int] | None:
-        """(window, score, window index) of the phrase's best fuzzy hit among the segment's windows."""
-        if not phrase.name_slot:
-            return process.extractOne(phrase.norm, choices, scorer=fuzz.ratio, score_cutoff=self.threshold)
-        hits = process.extract(phrase.norm, choices, scorer=fuzz.ratio, score_cutoff=self.threshold, limit=None)
-        # the window must end on (something like) the phrase's last word, so that neither a dropped word
-        # ("mi nombre | es") nor an extra one ("habla con | el | titular") passes for a name
-        hits = [
-            h for h in hits
-            if self._ends_like(texts[sum(spans[h[2]]) - 1], phrase.tokens[-1])
-            and self._name_follows(seg, sum(spans[h[2]]) - 1, phrase)
-        ]
-        return max(hits, key=lambda h: (h[1], -spans[h[2]][0])) if hits else None
 
     @staticmethod
     def _ends_like(heard: str, last_word: str) -> bool:

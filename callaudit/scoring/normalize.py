@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 from callaudit.transcript import Segment
@@ -113,24 +113,6 @@ class TokenizedSegment:
     tokens: list[Token]
     joined: str  # " ".join(token texts), padded with spaces at both ends for whole-word search
     offsets: list[int]  # char offset of each token inside ``joined``
-    _windows: dict[int, tuple[list[str], list[tuple[int, int]]]] = field(default_factory=dict)
-
-    def windows_around(self, n: int) -> tuple[list[str], list[tuple[int, int]]]:
-        """Word windows of n-1, n and n+1 tokens (texts, and (start token, size) of each), cached per segment:
-        every criterion's fuzzy search over this segment reuses them."""
-        cached = self._windows.get(n)
-        if cached is None:
-            texts = [t.text for t in self.tokens]
-            choices: list[str] = []
-            spans: list[tuple[int, int]] = []
-            for size in (n, n - 1, n + 1):
-                if size < 1:
-                    continue
-                for i in range(len(texts) - size + 1):
-                    choices.append(" ".join(texts[i : i + size]))
-                    spans.append((i, size))
-            cached = self._windows[n] = (choices, spans)
-        return cached
 
     def heard(self, first_token: int, last_token: int) -> str:
         a = self.tokens[first_token].raw_first
