@@ -123,6 +123,8 @@ def hotwords(
     speaker: str = typer.Option(None, "--speaker", help="agent or customer (default: both)."),
     scorecard: Path = SCORECARD_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print a JSON list."),
+    max_chars: int = typer.Option(300, "--max-chars", min=0, help="Length budget of the joined list (0 = all; "
+                                  "Whisper fails on ~450+ tokens of prompt)."),
 ) -> None:
     """Phrases to bias the recogniser with (faster-whisper `hotwords=`), one per line.
 
@@ -133,7 +135,7 @@ def hotwords(
 
     if speaker not in (None, "agent", "customer"):
         raise UserError(f"--speaker must be agent or customer, got {speaker!r}")
-    words = load_scorecard(scorecard).hotwords(speaker)
+    words = load_scorecard(scorecard).hotwords(speaker, max_chars=max_chars or None)
     typer.echo(json.dumps(words, ensure_ascii=False) if as_json else "\n".join(words))
 
 

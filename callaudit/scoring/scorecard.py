@@ -36,6 +36,7 @@ DEFAULT_SCORECARD = Path(__file__).resolve().parents[2] / "scorecards" / "callau
 REQUIRED_CRITERIA = ("greeting", "identification", "help_offer", "farewell")
 SPEAKER_CHOICES = ("agent", "customer", "any")
 NAME_SLOT = "{name}"
+HOTWORDS_MAX_CHARS = 300  # ~100 Whisper tokens; see Scorecard.hotwords
 _CRITERION_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
@@ -200,7 +201,7 @@ class Scorecard:
         return None
 
     def hotwords(self, speaker: str | None = None, include_forbidden: bool = True,
-                 max_chars: int | None = None) -> list[str]:
+                 max_chars: int | None = HOTWORDS_MAX_CHARS) -> list[str]:
         """Phrases worth biasing the recogniser with (faster-whisper ``hotwords=``, Azure phrase lists).
 
         Forbidden expressions and protocol phrases (agent channel), escalation phrases (customer channel);
@@ -209,8 +210,10 @@ class Scorecard:
         (reference/SPEECH_NOTES.md). The lists are interleaved — the first forbidden expression, the first
         phrase of each criterion, the first escalation phrase, then the second of each... — so that a length
         budget keeps some of everything: ``max_chars`` stops adding phrases once the ", "-joined list would pass
-        that many characters. Use one: Whisper's prompt holds the hotwords *and* the previous window's text in
-        448 tokens (~3 characters per token in Spanish); ~300 characters (~100 tokens) leaves room to decode.
+        that many characters (``None``: every phrase). The default budget matters: Whisper's prompt holds the
+        hotwords *and* the previous window's text in 448 tokens (~3 characters per token in Spanish); with all
+        80 phrases of v1 (1,531 characters, 442 tokens) faster-whisper fails with "The maximum decoding length
+        must be > 0". 300 characters (~100 tokens) leaves room to decode.
         Duplicates (after normalisation) removed.
         """
         out: list[str] = []

@@ -89,6 +89,9 @@ def test_scorecard_hotwords():
     result = runner.invoke(app, ["scorecard", "hotwords", "--speaker", "agent", "--json"])
     words = json.loads(result.output)
     assert "buenos días" in words and "qué pereza" in words and "mi nombre es {name}" not in words
+    assert len(", ".join(words)) <= 300
+    every = json.loads(runner.invoke(app, ["scorecard", "hotwords", "--max-chars", "0", "--json"]).output)
+    assert len(every) > len(words) and "voy a demandar" in every
     assert runner.invoke(app, ["scorecard", "hotwords", "--speaker", "robot"]).exit_code == 1
 
 

@@ -153,21 +153,21 @@ def test_forbidden_forms_are_canonicalised_and_not_shared():
 
 def test_hotwords_bias_protocol_and_forbidden_but_not_name_introductions():
     card = load_scorecard()
-    agent = card.hotwords("agent")
-    customer = card.hotwords("customer")
+    agent = card.hotwords("agent", max_chars=None)
+    customer = card.hotwords("customer", max_chars=None)
     assert "buenos días" in agent and "en qué le puedo colaborar" in agent
     assert "qué pereza" in agent and "cállese" in agent
     assert not any("{name}" in h or h.startswith("mi nombre es") for h in agent)
     assert "superintendencia" in customer and "qué pereza" not in customer
-    both = card.hotwords()
+    both = card.hotwords(max_chars=None)
     assert set(agent) | set(customer) == set(both)
     assert len(both) == len(set(both))
-    assert "qué pereza" not in card.hotwords("agent", include_forbidden=False)
+    assert "qué pereza" not in card.hotwords("agent", include_forbidden=False, max_chars=None)
 
 
 def test_hotwords_interleave_the_lists_and_respect_a_budget():
     card = load_scorecard()
-    words = card.hotwords()
+    words = card.hotwords(max_chars=None)
     # round 1: the first forbidden expression, the first phrase of each criterion that has plain phrases
     # (identification only has "{name}" phrases, never hotwords), the first escalation phrase
     lists = [[p.text for p in c.phrases if not p.name_slot] for c in card.criteria.values()]
@@ -175,6 +175,7 @@ def test_hotwords_interleave_the_lists_and_respect_a_budget():
     first_round.append(card.escalation.phrases[0].text)
     assert words[: len(first_round)] == first_round
     assert words[len(first_round)] == card.forbidden.expressions[1].canonical
-    short = card.hotwords(max_chars=300)
-    assert len(", ".join(short)) <= 300 and short == words[: len(short)]
+    short = card.hotwords()  # the default budget: 300 characters, what Whisper's prompt can hold
+    assert short == card.hotwords(max_chars=300)
+    assert len(", ".join(short)) <= 300 and short == words[: len(short)] and len(", ".join(words)) > 1000
     assert {"qué pereza", "buenos días", "que tenga un buen día"} <= set(short)
