@@ -8,4 +8,5 @@ from udfs.score import make_score_call
 @datasets.table("silver_call_audits", comment="Scorecard results per recording (scored once; see scorecard_version).")
 def silver_call_audits():
     score_call = make_score_call(conf(spark, "callaudit.scorecard_path") or None)
-    return transcripts.silver_call_audits(spark.readStream.table("silver_transcriptions"), score_call)
+    return transcripts.silver_call_audits(spark.readStream.table("silver_transcriptions"),
+                                          spark.read.table("twilio_calls"), score_call)

@@ -34,27 +34,36 @@ AUDIT_TYPE = StructType([StructField(name, _TYPES[kind]) for name, kind in AUDIT
 AUDIT_FIELDS = [name for name, _ in AUDIT_COLUMNS]
 
 
-def score_rows(transcripts: pd.Series, durations: pd.Series, scorecard_path: str | None) -> pd.DataFrame:
+def _plain(value):
+    return None if value is None or (not isinstance(value, str) and pd.isna(value)) else value
+
+
+def score_rows(transcripts: pd.Series, durations: pd.Series, agent_names: pd.Series | None,
+               scorecard_path: str | None) -> pd.DataFrame:
     from callaudit.scoring import audit_row_from_json, cached_scorecard
 
     card = cached_scorecard(scorecard_path or None)
+    names = agent_names if agent_names is not None else [None] * len(transcripts)
     rows = []
-    for text, duration in zip(transcripts, durations, strict=True):
-        d = None if duration is None or pd.isna(duration) else float(duration)
-        rows.append(audit_row_from_json(text, card, d))
+    for text, duration, name in zip(transcripts, durations, names, strict=True):
+        d = _plain(duration)
+        rows.append(audit_row_from_json(text, card, None if d is None else float(d), agent_name=_plain(name)))
     return pd.DataFrame(rows, columns=AUDIT_FIELDS)
 
 
 def make_score_call(scorecard_path: str | None = None):
-    """``score_call(transcript_json, call_duration_seconds) -> struct<AUDIT_COLUMNS>`` (vectorised)."""
+    """``score_call(transcript_json, call_duration_seconds, agent_name) -> struct<AUDIT_COLUMNS>`` (vectorised).
+
+    ``agent_name`` comes from the agent directory; it lets identification accept the agent's own name.
+    """
     path = scorecard_path or None
 
     @F.pandas_udf(AUDIT_TYPE)
-    def score_call(batches: Iterator[tuple[pd.Series, pd.Series]]) -> Iterator[pd.DataFrame]:
+    def score_call(batches: Iterator[tuple[pd.Series, pd.Series, pd.Series]]) -> Iterator[pd.DataFrame]:
         from udfs.score import score_rows
 
-        for transcripts, durations in batches:
-            yield score_rows(transcripts, durations, path)
+        for transcripts, durations, names in batches:
+            yield score_rows(transcripts, durations, names, path)
 
     return score_call
 
@@ -63,10 +72,11 @@ def make_score_call_rowwise(scorecard_path: str | None = None):
     """The same audit as a classic row-at-a-time Python UDF (pickled rows, one call per row)."""
     path = scorecard_path or None
 
-    def score_one(text, duration):
+    def score_one(text, duration, agent_name):
         from callaudit.scoring import audit_row_from_json, cached_scorecard
 
-        row = audit_row_from_json(text, cached_scorecard(path), None if duration is None else float(duration))
+        row = audit_row_from_json(text, cached_scorecard(path), None if duration is None else float(duration),
+                                  agent_name=agent_name)
         return tuple(row[name] for name in AUDIT_FIELDS)
 
     return F.udf(score_one, AUDIT_TYPE)

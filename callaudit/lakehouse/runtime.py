@@ -169,7 +169,8 @@ def bootstrap_metastore(settings: Settings | None = None) -> None:
     (settings.spark_conf_dir / ".bootstrapped").write_text(DATABASE + "\n")
 
 
-def local_session(settings: Settings | None = None, *, app_name: str = "callaudit", register: bool = True):
+def local_session(settings: Settings | None = None, *, app_name: str = "callaudit", register: bool = True,
+                  extra_conf: dict[str, str] | None = None):
     """A classic local SparkSession for reading the lakehouse (``callaudit sql``, report, tests).
 
     It does not open the Derby metastore (which allows one process at a time and is held by a running
@@ -183,12 +184,14 @@ def local_session(settings: Settings | None = None, *, app_name: str = "callaudi
             os.environ[key] = value
     from pyspark.sql import SparkSession
 
-    spark = (
+    builder = (
         SparkSession.builder.appName(app_name)
         .master(settings.spark_master)
         .config("spark.sql.catalogImplementation", "in-memory")
-        .getOrCreate()
     )
+    for key, value in (extra_conf or {}).items():
+        builder = builder.config(key, value)
+    spark = builder.getOrCreate()
     if register:
         register_tables(spark, settings)
     return spark

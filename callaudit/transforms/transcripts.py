@@ -71,12 +71,16 @@ def twilio_transcriptions(silver: DataFrame) -> DataFrame:
     )
 
 
-def silver_call_audits(transcriptions_stream: DataFrame, score_call) -> DataFrame:
+def silver_call_audits(transcriptions_stream: DataFrame, calls: DataFrame, score_call) -> DataFrame:
     """Score every new transcript once (the scorecard version is recorded on each row; re-scoring is a deliberate
-    full refresh of this table)."""
-    return transcriptions_stream.select(
-        F.col("recording_sid").alias("_recording_sid"),
-        F.col("call_sid").alias("_call_sid"),
-        score_call(F.to_json(F.col("transcript_redacted")), F.lit(None).cast("double")).alias("_a"),
+    full refresh of this table). ``calls`` (gold ``twilio_calls``) gives the agent's directory name, which lets
+    identification accept the agent saying their own name even when the recogniser garbles the phrase around it.
+    """
+    agents = calls.select(F.col("call_sid").alias("_c_sid"),
+                          F.when(F.col("agent_id").isNotNull(), F.col("agent")).alias("_agent_name"),
+                          F.col("duration_seconds").cast("double").alias("_call_duration"))
+    joined = transcriptions_stream.join(agents, F.col("call_sid") == F.col("_c_sid"), "left")
+    return joined.select(
+        score_call(F.to_json(F.col("transcript_redacted")), F.col("_call_duration"), F.col("_agent_name")).alias("_a"),
         F.current_timestamp().alias("scored_at"),
     ).select("_a.*", "scored_at")

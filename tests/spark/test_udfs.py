@@ -1,0 +1,45 @@
+"""The Spark wrappers give exactly what the pure-Python cores give."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from pyspark.sql import functions as F
+
+from callaudit.scoring import AUDIT_COLUMNS, audit_row_from_json, cached_scorecard
+from callaudit.scoring.samples import synthetic_transcripts
+from callaudit.transcript import Segment, Transcript, Word
+from udfs.score import AUDIT_TYPE, make_score_call, make_score_call_rowwise
+from udfs.transcribe import SEGMENT_TYPE, TRANSCRIPT_TYPE, WORD_TYPE
+
+
+def test_transcript_struct_mirrors_the_dataclass():
+    assert [f.name for f in TRANSCRIPT_TYPE.fields] == [f.name for f in dataclasses.fields(Transcript)]
+    assert [f.name for f in SEGMENT_TYPE.fields] == [f.name for f in dataclasses.fields(Segment)]
+    assert [f.name for f in WORD_TYPE.fields] == [f.name for f in dataclasses.fields(Word)]
+    assert [f.name for f in AUDIT_TYPE.fields] == [name for name, _ in AUDIT_COLUMNS]
+
+
+@pytest.mark.spark
+def test_score_call_pandas_and_rowwise_udfs_equal_the_core(spark):
+    transcripts = synthetic_transcripts(12, seed=3, garble=0.1)
+    broken = "{not json"
+    rows = [(t.to_json(), 60.0, "María López") for t in transcripts] + [(broken, None, None)]
+    df = spark.createDataFrame(rows, "t string, d double, name string").repartition(2)
+    card = cached_scorecard()
+    want = {r["recording_sid"]: r for r in
+            (audit_row_from_json(t, card, d, agent_name=n) for t, d, n in rows)}
+    for make in (make_score_call, make_score_call_rowwise):
+        got = df.select(make()(F.col("t"), F.col("d"), F.col("name")).alias("a")).select("a.*").collect()
+        assert len(got) == len(rows)
+        by_sid = {r["recording_sid"]: r.asDict() for r in got}
+        for sid, expected in want.items():
+            actual = by_sid[sid]
+            for name, _ in AUDIT_COLUMNS:
+                if isinstance(expected[name], float):
+                    assert actual[name] == pytest.approx(expected[name]), (make.__name__, sid, name)
+                else:
+                    assert actual[name] == expected[name], (make.__name__, sid, name)
+    unreadable = [r for r in want.values() if r["recording_sid"] is None][0]
+    assert unreadable["needs_manual_review"] and unreadable["quality_score"] is None
