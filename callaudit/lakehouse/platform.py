@@ -11,8 +11,10 @@ Dataset files in ``pipelines/`` never branch on the platform; they declare datas
 | landing root | ``lakehouse/landing`` | a Unity Catalog volume, e.g. ``/Volumes/<catalog>/<schema>/landing`` |
 | secrets | environment / ``.env`` | the ``twilio-secrets`` scope (see :mod:`callaudit.secrets`) |
 
-The choice is made once: ``CALLAUDIT_PLATFORM`` (``local``/``workspace``) if set, else ``workspace`` when
-``DATABRICKS_RUNTIME_VERSION`` is in the environment, else ``local``.
+The choice is made once, at import: ``CALLAUDIT_PLATFORM`` (``local``/``workspace``) if set; else the pipeline
+configuration key ``callaudit.platform`` of the active Spark session (the bundle's pipeline sets ``workspace``,
+``spark-pipeline.yml`` sets ``local``); else ``workspace`` when ``DATABRICKS_RUNTIME_VERSION`` is in the
+environment; else ``local``.
 """
 
 from __future__ import annotations
@@ -23,13 +25,39 @@ from typing import Any
 
 from callaudit.lakehouse import expectations as ex
 
+PLATFORMS = ("local", "workspace")
+PLATFORM_CONF_KEY = "callaudit.platform"
+
+
+def _session_platform() -> str | None:
+    """``callaudit.platform`` from the active Spark session's configuration, or None (no session, no key).
+
+    Never starts a session: ``getActiveSession`` only returns one that the pipeline runtime already created.
+    """
+    try:
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.getActiveSession()
+        if session is None:
+            return None
+        return session.conf.get(PLATFORM_CONF_KEY, None) or None
+    except Exception:  # no JVM / no Connect server / conf not readable: fall back to the environment
+        return None
+
+
+def _checked(source: str, value: str) -> str:
+    if value not in PLATFORMS:
+        raise ValueError(f"{source} must be 'local' or 'workspace', got {value!r}")
+    return value
+
 
 def detect() -> str:
     explicit = os.environ.get("CALLAUDIT_PLATFORM")
     if explicit:
-        if explicit not in ("local", "workspace"):
-            raise ValueError(f"CALLAUDIT_PLATFORM must be 'local' or 'workspace', got {explicit!r}")
-        return explicit
+        return _checked("CALLAUDIT_PLATFORM", explicit)
+    configured = _session_platform()  # only consulted when the environment does not say
+    if configured:
+        return _checked(PLATFORM_CONF_KEY, configured)
     return "workspace" if "DATABRICKS_RUNTIME_VERSION" in os.environ else "local"
 
 
