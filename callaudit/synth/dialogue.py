@@ -126,7 +126,7 @@ def _customer_voice(rng: random.Random, gender: str, agent_voice: str) -> Voice:
     else:
         voice = rng.choice([v for v in CUSTOMER_MALE_VOICES if v != agent_voice])
         pitch = rng.randint(64, 76) if gender == "f" else rng.randint(30, 55)
-    return Voice(voice, rng.randint(148, 170), pitch, rng.uniform(-20.0, -16.0))
+    return Voice(voice, rng.randint(148, 170), pitch, rng.uniform(-21.0, -17.0))
 
 
 def build_script(
@@ -200,7 +200,7 @@ def build_script(
     tod = "Buenos días" if local_hour < 12 else ("Buenas tardes" if local_hour < 19 else "Buenas noches")
     customer_tod = tod.lower() if rng.random() < 0.5 else tod
     agent_voice = Voice(agent.voice, agent.rate_wpm + rng.randint(-4, 4), agent.pitch + rng.randint(-3, 3),
-                        rng.uniform(-17.0, -15.0))
+                        rng.uniform(-19.0, -17.0))
     customer_voice = _customer_voice(rng, gender, agent.voice)
     if f["angry"]:
         customer_voice = Voice(customer_voice.voice, customer_voice.rate_wpm + 12, customer_voice.pitch + 8,

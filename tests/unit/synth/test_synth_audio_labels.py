@@ -38,6 +38,8 @@ def test_wav_format_and_length_match_the_recording(synth_dir, recordings):
             assert w.getframerate() == 8000 and w.getsampwidth() == 2
             assert w.getnchannels() == r["channels"]
             assert w.getnframes() == int(r["duration"]) * 8000
+        x, _ = read_wav(path)
+        assert abs(x.astype(int)).max() < 32000, "speech must not clip"
 
 
 def test_speech_is_on_the_speakers_channel(synth_dir, labels):
