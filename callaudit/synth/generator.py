@@ -88,10 +88,10 @@ class SynthSummary:
         return [
             ("output", str(self.out_dir)),
             ("window", f"{self.start_date} + {self.days} days, seed {self.seed}"),
-            ("calls (parent legs)", f"{self.calls}  [{fmt(self.directions)}]"),
+            ("calls (parent legs)", f"{self.calls}  ({fmt(self.directions)})"),
             ("parent status", fmt(self.parent_status)),
-            ("child legs", f"{self.legs - self.calls}  [{fmt(self.child_status)}]"),
-            ("recordings", f"{self.recordings}  [{fmt(self.recording_status)}]  channels: {fmt(self.recording_channels)}"),
+            ("child legs", f"{self.legs - self.calls}  ({fmt(self.child_status)})"),
+            ("recordings", f"{self.recordings}  ({fmt(self.recording_status)}; channels {fmt(self.recording_channels)})"),
             ("audio", f"{self.audio_files} WAV files, {self.audio_minutes:.1f} min" if self.audio
              else "none (--no-audio: metadata only)"),
             ("labels", str(self.labels)),

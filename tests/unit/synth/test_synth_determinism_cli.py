@@ -97,6 +97,7 @@ def test_cli_generates_and_prints_a_summary(tmp_path):
                                  "--no-audio", "--start-date", "2024-05-06", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "recordings" in result.output and "scenarios" in result.output and "parent status" in result.output
+    assert "inbound" in result.output and "completed" in result.output  # nothing swallowed as rich markup
     assert (out / "calls.jsonl").is_file() and (out / "agents.csv").is_file()
     assert json.loads((out / "manifest.json").read_text())["seed"] == 3
 
