@@ -27,7 +27,7 @@ from callaudit.alerts.channels import (
 )
 from callaudit.alerts.digest import Digest, build_digest, render_text
 from callaudit.alerts.state import STATE_FILE, AlertState, parse_iso
-from callaudit.config import Settings
+from callaudit.config import Settings, _load_dotenv_once
 from callaudit.errors import UserError
 from callaudit.report import fmt
 from callaudit.secrets import Secret, get_secret
@@ -41,6 +41,7 @@ CANDIDATE_COLUMNS = ["call_sid", "recording_sid", "agent", "vendor", "team", "qu
 
 # ---- configuration -------------------------------------------------------------------------------------------
 def _env(name: str) -> str | None:
+    _load_dotenv_once()
     value = os.environ.get(name)
     return value.strip() if value and value.strip() else None
 

@@ -82,10 +82,14 @@ def read_report_data(settings: Settings, days: int = 30, end: date | None = None
         present = set(df.columns)
         return [F.col(c) if c in present else F.lit(None).alias(c) for c in columns]
 
+    session_tz = spark.conf.get("spark.sql.session.timeZone")
+
     def local_start(df):
         if "start_time" not in df.columns:
             return F.lit(None).cast("string").alias("start_local")
-        return F.date_format(F.from_utc_timestamp("start_time", LOCAL_TZ), "yyyy-MM-dd HH:mm").alias("start_local")
+        # whatever the session time zone, render the instant as Bogotá wall-clock time
+        local = F.from_utc_timestamp(F.to_utc_timestamp("start_time", session_tz), LOCAL_TZ)
+        return F.date_format(local, "yyyy-MM-dd HH:mm").alias("start_local")
 
     in_period = F.col("call_date").between(F.lit(start), F.lit(end))
     audits = load("twilio_call_audits")

@@ -26,6 +26,7 @@ CATEGORY_CLASS = {"Excelente": "cat-excellent", "Buena": "cat-good", "Regular": 
                   "Requiere Atención": "cat-poor", "Sin Evaluar": "cat-none"}
 CRITERIA_COLOURS = [svg.BLUE, svg.ORANGE, svg.GREEN, svg.PURPLE]
 QUEUE_LIMIT = 50
+GOLD_SNIPPET_CHARS = 280  # marts.review_queue: substring(transcription, 1, 280)
 
 
 @dataclass
@@ -170,6 +171,8 @@ def call_rows(rows: list[dict], snippets: dict[str, str] | None = None) -> list[
     out = []
     for r in rows:
         snippet = r.get("transcript_snippet")
+        if snippet is not None and len(snippet) >= GOLD_SNIPPET_CHARS:
+            snippet += "…"  # review_queue keeps the first 280 characters: say that it was cut
         if snippet is None and snippets is not None:
             snippet = snippets.get(r.get("recording_sid") or "")
         category = r.get("quality_category") or "—"

@@ -243,7 +243,7 @@ def grouped_hbar_chart(*, title: str, desc: str, labels: Sequence[str], series: 
     k = max(len(series), 1)
     bar, gap = 11, 14
     group = k * bar + gap
-    longest = max((len(label) for label in labels), default=4)
+    longest = max([len(label) for label in labels] + [int(len(n) * 0.85) + 1 for n in (notes or [])] or [4])
     left = min(230, max(80, int(7 * min(longest, 30)) + 16))
     right, top, bottom = 60, 34, 44
     height = top + bottom + group * max(len(labels), 1)
