@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -186,8 +187,97 @@ def validate_frames(frames: dict[str, Any], specs: list[SuiteSpec], *, docs_dir:
                 expected=describe_expected(e), why=e.why))
     if docs_dir is not None:
         context.build_data_docs()
-        report.docs_index = docs_dir / "index.html"
+        make_offline(docs_dir)
+        report.docs_index = write_static_index(docs_dir, report, specs)
     return report
+
+
+def write_static_index(docs_dir: Path, report: ValidationReport, specs: list[SuiteSpec]) -> Path:
+    """GX's index page lists its suites and runs from JavaScript (bootstrap-table); offline, without scripts, it
+    would be empty. Replace it with a static page: one row per suite with its result and links to GX's pages."""
+    from html import escape as e
+
+    rows = []
+    for spec in specs:
+        results = [r for r in report.results if r.suite == spec.name]
+        failed = sum(not r.success for r in results)
+        page = next(iter(sorted((docs_dir / "validations").glob(f"{spec.name.replace('.', '/')}/**/*.html"))), None)
+        suite_page = docs_dir / "expectations" / f"{spec.name.replace('.', '/')}.html"
+        links = []
+        if page is not None:
+            links.append(f'<a href="{e(page.relative_to(docs_dir).as_posix())}">resultado</a>')
+        if suite_page.is_file():
+            links.append(f'<a href="{e(suite_page.relative_to(docs_dir).as_posix())}">suite</a>')
+        status = "ok" if results and not failed else "FALLA"
+        rows.append(f'<tr class="{"ok" if status == "ok" else "bad"}"><td>{e(spec.name)}</td>'
+                    f'<td class="n">{report.rows.get(spec.table, "—")}</td><td class="n">{len(results)}</td>'
+                    f'<td class="n">{failed}</td><td>{status}</td><td>{" · ".join(links)}</td></tr>')
+    failures = "".join(
+        f"<tr><td>{e(f.suite)}</td><td>{e(f.expectation)}</td><td>{e(f.column or '—')}</td>"
+        f"<td>{e(f.observed)}</td><td>{e(f.expected)}</td></tr>" for f in report.failures)
+    verdict = "todas las expectativas se cumplen" if report.ok else f"{len(report.failures)} expectativa(s) fallaron"
+    html = f"""<!DOCTYPE html>
+<html lang="es-CO"><head><meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'">
+<title>callaudit — Data Docs (gold)</title>
+<style>body{{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:24px;color:#1f2933}}
+table{{border-collapse:collapse;margin:10px 0 24px}}td,th{{border:1px solid #d9e2ec;padding:5px 9px;text-align:left}}
+th{{background:#f0f4f8}}td.n{{text-align:right}}tr.bad td{{background:#fbe6e3}}tr.ok td:nth-child(5){{color:#0f6b3f}}
+h1{{color:#0b3d62;font-size:22px}}.v{{font-weight:600}}</style></head><body>
+<h1>Validación de las tablas gold con Great Expectations</h1>
+<p>Validado {e(report.validated_at)} · <span class="v">{e(verdict)}</span> · {len(report.results)} expectativas.</p>
+<table><thead><tr><th>Suite</th><th>Filas</th><th>Expectativas</th><th>Fallidas</th><th>Resultado</th><th>Páginas</th>
+</tr></thead><tbody>{"".join(rows)}</tbody></table>
+{"<h2>Expectativas fallidas</h2><table><thead><tr><th>Suite</th><th>Expectativa</th><th>Columna</th><th>Observado</th>"
+ "<th>Esperado</th></tr></thead><tbody>" + failures + "</tbody></table>" if failures else ""}
+<p style="color:#52606d;font-size:12px">Páginas de Great Expectations {e(_gx_version())}, generadas sin conexión
+(sin recursos externos).</p></body></html>
+"""
+    index = docs_dir / "index.html"
+    index.write_text(html, encoding="utf-8")
+    return index
+
+
+def _gx_version() -> str:
+    import great_expectations as gx
+
+    return gx.__version__
+
+
+# GX's Data Docs pull Bootstrap, jQuery, Vega and fonts from CDNs and the GX logo from S3 (with a timestamp query)
+# every time a page is opened. We want them to open offline and fetch nothing, so they are made static: remote
+# scripts, stylesheets and images are removed (the logo comes from the site's own static/ folder), the inline
+# scripts that need those libraries go too, and a small local stylesheet keeps the tables readable.
+_REMOTE_SCRIPT = re.compile(r"<script\b[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>", re.I | re.S)
+_ANY_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.I | re.S)
+_REMOTE_LINK = re.compile(r"<link\b[^>]*\bhref=[\"']https?://[^>]*>", re.I)
+_REMOTE_IMG = re.compile(r"(<img\b[^>]*\bsrc=)([\"'])https?://[^\"']*\2", re.I)
+_REMOTE_CSS_URL = re.compile(r"url\(\s*['\"]?https?://[^)]*\)", re.I)
+OFFLINE_CSS = """<style>/* callaudit: offline Data Docs (no CDN) */
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:16px 24px;color:#1f2933}
+table{border-collapse:collapse;margin:8px 0}td,th{border:1px solid #d9e2ec;padding:4px 8px;text-align:left;
+vertical-align:top}th{background:#f0f4f8}.text-danger{color:#a3271a}.text-success{color:#0f6b3f}
+nav,.d-none,.sticky-top{display:none}img{max-height:40px}
+.fa-check-circle::before{content:"\\2714  ok"}.fa-times::before{content:"\\2718  failed";font-weight:600}</style>"""
+
+
+def make_offline(docs_dir: Path) -> int:
+    """Strip every remote reference from the rendered Data Docs; returns the number of files changed."""
+    changed = 0
+    for path in list(docs_dir.rglob("*.html")) + list(docs_dir.rglob("*.css")):
+        text = path.read_text(encoding="utf-8")
+        new = _REMOTE_CSS_URL.sub("none", text)
+        if path.suffix == ".html":
+            logo = os.path.relpath(docs_dir / "static" / "images" / "logo-long-vector.svg", path.parent)
+            new = _REMOTE_SCRIPT.sub("", new)
+            new = _ANY_SCRIPT.sub("", new)
+            new = _REMOTE_LINK.sub("", new)
+            new = _REMOTE_IMG.sub(lambda m, logo=logo: f'{m.group(1)}{m.group(2)}{logo}{m.group(2)}', new)
+            new = new.replace("</head>", OFFLINE_CSS + "</head>", 1)
+        if new != text:
+            path.write_text(new, encoding="utf-8")
+            changed += 1
+    return changed
 
 
 def _ordered(spec: SuiteSpec, results: list) -> list:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import socket
 
@@ -46,9 +47,15 @@ def test_gx_passes_on_good_gold_offline_and_renders_data_docs(spark, own_copy, m
     assert len(report.results) > 40
     index = own_copy / "data_docs" / "index.html"
     assert report.docs_index == index and index.is_file()
-    assert "gold.twilio_call_audits" in index.read_text(encoding="utf-8")
+    index_html = index.read_text(encoding="utf-8")
+    assert "gold.twilio_call_audits" in index_html and "todas las expectativas se cumplen" in index_html
+    links = re.findall(r'href="([^"]+)"', index_html)
+    assert len(links) == 2 * len(BUILT) and all((index.parent / link).is_file() for link in links)
     pages = list((own_copy / "data_docs" / "validations").rglob("*.html"))
     assert len(pages) == len(BUILT)
+    for page in [index, *pages]:  # static and offline: no script, no remote stylesheet, script or image
+        html = page.read_text(encoding="utf-8")
+        assert "<script" not in html and not re.search(r"""(src|href)=["']https?://[^"']*\.(js|css|png)""", html)
     saved = json.loads((own_copy / "state" / "validation_latest.json").read_text())
     assert saved["success"] is True and saved["failed"] == 0
 
