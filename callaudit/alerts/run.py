@@ -233,7 +233,8 @@ def run_alerts(settings: Settings, channels: list[Channel], *, since: datetime |
         run.outcomes.append(outcome)
         if not pending:
             continue
-        digest = build_digest(pending, generated_at=now, since=state.last_digest_at(ch.id),
+        previous = state.last_digest_at() if ch.id == "preview" else state.last_digest_at(ch.id)
+        digest = build_digest(pending, generated_at=now, since=previous,
                               report_link=link, snippets=snippets)
         if dry_run:
             outcome.preview = ch.preview(digest)
