@@ -17,7 +17,7 @@ SEED   ?= 7
 help:
 	@echo "make demo       run the whole product end to end on the embedded default (writes lakehouse/, report.html)"
 	@echo "make test       run the whole test suite"
-	@echo "make test-fast  unit tests only (no Spark, no model)"
+	@echo "make test-fast  unit tests only (no Spark, no speech model)"
 	@echo "make bench      benchmarks -> docs/BENCHMARKS.md"
 	@echo "make lint       ruff"
 	@echo "make clean      remove the local lakehouse (keeps the venv and caches)"
@@ -25,7 +25,7 @@ help:
 $(STAMP): pyproject.toml constraints.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -c constraints.txt -e ".[dev]"
+	$(VENV)/bin/pip install -q -c constraints.txt -e ".[local,dev]"
 	@touch $(STAMP)
 
 setup: $(STAMP) jars
@@ -44,7 +44,7 @@ test: setup system-deps
 	$(VENV)/bin/pytest -q
 
 test-fast: $(STAMP)
-	$(VENV)/bin/pytest -q tests/unit
+	$(VENV)/bin/pytest -q tests/unit -m "not asr"
 
 bench: setup
 	$(VENV)/bin/callaudit bench

@@ -121,7 +121,8 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
     from callaudit.lakehouse.runner import run_pipeline
 
     result.pipeline = run_pipeline(settings, progress=progress)
-    console.print(result.pipeline.summary())
+    console.print(f"pipeline {result.pipeline.state} in {result.pipeline.seconds or 0:.0f}s "
+                  f"(Spark start-up {result.pipeline.startup_seconds or 0:.0f}s); log: {result.pipeline.log_path}")
     result.steps[name] = time.perf_counter() - t0
     if not result.pipeline.ok:
         raise UserError(f"the pipeline did not complete ({result.pipeline.state})",

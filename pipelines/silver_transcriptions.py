@@ -6,7 +6,7 @@ per Python worker (see udfs/transcribe.py). A broken file becomes a row with `er
 
 from callaudit.lakehouse.platform import conf, datasets
 from callaudit.transforms import transcripts
-from udfs.transcribe import make_transcribe_udf
+from udfs.transcribe import make_transcribe_udf, transcription_settings
 
 # One recording per Arrow batch: the vectorised Delta scan would otherwise hand the UDF up to 4096 rows at once.
 ONE_RECORDING_PER_BATCH = {
@@ -15,20 +15,9 @@ ONE_RECORDING_PER_BATCH = {
 }
 
 
-def _hotwords():
-    if conf(spark, "callaudit.transcription.hotwords", "scorecard") != "scorecard":
-        return None
-    from callaudit.scoring import cached_scorecard
-
-    return cached_scorecard(conf(spark, "callaudit.scorecard_path") or None).hotwords()
-
-
 @datasets.table("silver_transcriptions", spark_conf=ONE_RECORDING_PER_BATCH,
                 comment="Speaker-labelled transcripts per recording. Restricted: `transcript` is unredacted.")
 def silver_transcriptions():
     todo = transcripts.media_to_transcribe(spark.readStream.table("bronze_media"), spark.read.table("silver_calls"),
                                            conf(spark, "callaudit.landing_path"))
-    udf = make_transcribe_udf(engine=conf(spark, "callaudit.transcription.engine", "whisper"),
-                              model_dir=conf(spark, "callaudit.transcription.model_dir"),
-                              agent_channel=conf(spark, "callaudit.agent_channel"), hotwords=_hotwords())
-    return transcripts.silver_transcriptions(todo, udf)
+    return transcripts.silver_transcriptions(todo, make_transcribe_udf(**transcription_settings(spark)))

@@ -74,8 +74,21 @@ def _value(v):
     return v.item() if hasattr(v, "item") else v
 
 
+def _install_credentials(credentials: dict | None) -> None:
+    """Engine credentials handed over by the driver (a workspace resolves them from the secret scope into the
+    pipeline configuration; workers have neither ``dbutils`` nor the driver's environment). They only go into this
+    worker process's environment, where :func:`callaudit.secrets.get_secret` finds them; never logged."""
+    import os
+
+    for name, secret in (credentials or {}).items():
+        value = secret.reveal() if hasattr(secret, "reveal") else secret
+        if value and not os.environ.get(name):
+            os.environ[name] = value
+
+
 def transcribe_rows(paths, recording_sids, call_sids, directions, froms, tos, channels, *, engine: str,
-                    model_dir: str | None, agent_channel: str | None, hotwords: list[str] | None) -> pd.DataFrame:
+                    options: dict | None, agent_channel: str | None, hotwords: list[str] | None,
+                    credentials: dict | None = None) -> pd.DataFrame:
     """Transcribe a batch (pure Python apart from pandas; used by the UDF and by tests)."""
     import os
 
@@ -84,7 +97,7 @@ def transcribe_rows(paths, recording_sids, call_sids, directions, froms, tos, ch
     from callaudit.transcription.redact import redact_transcript
     from callaudit.transcription.speakers import agent_channel_for_call
 
-    options = {"model_dir": model_dir} if model_dir else None
+    _install_credentials(credentials)
     rows = []
     for path, rec, call, direction, from_, to, chans in zip(paths, recording_sids, call_sids, directions, froms, tos,
                                                             channels, strict=True):
@@ -106,11 +119,24 @@ def transcribe_rows(paths, recording_sids, call_sids, directions, froms, tos, ch
     return pd.DataFrame(rows, columns=["raw", "redacted", "worker_pid", "worker_model_loads"])
 
 
-def make_transcribe_udf(*, engine: str = "whisper", model_dir: str | None = None, agent_channel: str | None = None,
-                        hotwords: list[str] | None = None):
-    """An iterator pandas UDF; the model is loaded on the first batch of each Python worker and reused."""
-    settings = {"engine": engine, "model_dir": model_dir or None, "agent_channel": agent_channel or None,
-                "hotwords": list(hotwords) if hotwords else None}
+# Under Spark every task slot runs its own Python worker with its own model: one decoding thread per worker and
+# the two channels one after the other, so N slots use N cores without oversubscribing them.
+SPARK_DEFAULT_OPTIONS = {"num_workers": "1", "cpu_threads": "1", "parallel_channels": "false"}
+
+
+def make_transcribe_udf(*, engine: str = "whisper", options: dict | None = None, agent_channel: str | None = None,
+                        hotwords: list[str] | None = None, credentials: dict | None = None):
+    """An iterator pandas UDF; the model is loaded on the first batch of each Python worker and reused.
+
+    ``options`` are :class:`callaudit.transcription.options.TranscriptionOptions` fields as strings (validated
+    here, on the driver, so a typo fails the update at once instead of in every worker).
+    """
+    from callaudit.transcription.options import TranscriptionOptions
+
+    merged = {**SPARK_DEFAULT_OPTIONS, **{k: v for k, v in (options or {}).items() if v not in (None, "")}}
+    TranscriptionOptions.from_mapping(merged)  # fail fast on unknown/invalid options
+    settings = {"engine": engine, "options": merged, "agent_channel": agent_channel or None,
+                "hotwords": list(hotwords) if hotwords else None, "credentials": credentials or None}
 
     @F.pandas_udf(RESULT_TYPE)
     def transcribe_recordings(batches: Iterator[tuple[pd.Series, ...]]) -> Iterator[pd.DataFrame]:
@@ -120,3 +146,28 @@ def make_transcribe_udf(*, engine: str = "whisper", model_dir: str | None = None
             yield transcribe_rows(*batch, **settings)
 
     return transcribe_recordings
+
+
+def transcription_settings(spark) -> dict:
+    """The UDF's settings from the pipeline configuration (``callaudit.transcription.*``, docs/CONTRACTS.md)."""
+    from dataclasses import fields
+
+    from callaudit.lakehouse.platform import conf
+    from callaudit.secrets import Secret
+    from callaudit.transcription.options import TranscriptionOptions
+
+    prefix = "callaudit.transcription."
+    options = {f.name: conf(spark, prefix + f.name) for f in fields(TranscriptionOptions)}
+    hotwords = None
+    if conf(spark, prefix + "hotwords", "scorecard") == "scorecard":
+        from callaudit.scoring import cached_scorecard
+
+        hotwords = cached_scorecard(conf(spark, "callaudit.scorecard_path") or None).hotwords()
+    credentials = {}
+    for env_name, key in (("AZURE_SPEECH_KEY", "azure_speech_key"), ("AZURE_SPEECH_REGION", "azure_speech_region")):
+        value = conf(spark, prefix + key)
+        if value and not value.startswith("{{"):  # an unresolved secret reference is no credential
+            credentials[env_name] = Secret(env_name, value)
+    return {"engine": conf(spark, prefix + "engine", "whisper") or "whisper", "options": options,
+            "agent_channel": conf(spark, "callaudit.agent_channel"), "hotwords": hotwords,
+            "credentials": credentials}

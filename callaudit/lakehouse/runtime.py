@@ -86,6 +86,10 @@ logger.nativecode.name = org.apache.hadoop.util.NativeCodeLoader
 logger.nativecode.level = error
 logger.strutils.name = org.apache.spark.sql.catalyst.util.SparkStringUtils
 logger.strutils.level = error
+logger.session.name = org.apache.spark.sql.SparkSession
+logger.session.level = error
+logger.classicsession.name = org.apache.spark.sql.classic.SparkSession
+logger.classicsession.level = error
 logger.utils.name = org.apache.spark.util.Utils
 logger.utils.level = error
 # Shutdown of the Connect session prints INVALID_HANDLE.SESSION_CLOSED stack traces after a successful run.

@@ -1,0 +1,148 @@
+"""Pipeline benchmarks: incremental cost at 100,000 calls and peak memory of a run.
+
+Method (metadata only; transcription cost is measured separately by the transcription benchmark):
+1. generate N + N/100 Twilio-shaped calls (+ their recordings' metadata), land the first N as raw list pages of
+   1,000 records (exactly what ingest lands), run the pipeline once (the initial build);
+2. run again with nothing new: the **no-op** run = the fixed start-up + per-run overhead of the graph;
+3. land the remaining 1% as new pages and run: the **incremental** run;
+4. ``--full-refresh-all``: recompute everything from the landing zone.
+The incremental and full-refresh costs are reported minus the no-op run. Peak memory is the highest sum of RSS
+over the whole process tree (Python driver, both JVMs, Python workers), sampled every 0.2 s during each run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psutil
+
+
+class TreeMemorySampler:
+    """Peak total RSS of a process and all its descendants."""
+
+    def __init__(self, pid: int, interval: float = 0.2):
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                root = psutil.Process(self.pid)
+                procs = [root, *root.children(recursive=True)]
+                total = 0
+                for p in procs:
+                    with contextlib.suppress(psutil.Error):
+                        total += p.memory_info().rss
+                self.peak = max(self.peak, total)
+            except psutil.Error:
+                return
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+
+
+@dataclass
+class RunFigure:
+    label: str
+    seconds: float
+    startup_seconds: float
+    peak_rss_bytes: int
+    ok: bool
+
+
+@dataclass
+class PipelineBenchResult:
+    calls: int
+    new_calls: int
+    runs: list[RunFigure] = field(default_factory=list)
+
+    def by_label(self, label: str) -> RunFigure:
+        return next(r for r in self.runs if r.label == label)
+
+    def lines(self) -> list[str]:
+        noop = self.by_label("no-op")
+        inc = self.by_label("incremental (+1%)")
+        full = self.by_label("full refresh")
+        out = [f"pipeline on {self.calls:,} calls (metadata), +{self.new_calls:,} new calls:"]
+        for r in self.runs:
+            out.append(f"  {r.label:<22} {r.seconds:7.1f}s (start-up {r.startup_seconds:.1f}s), "
+                       f"peak RSS {r.peak_rss_bytes / 2**30:.2f} GiB{'' if r.ok else '  FAILED'}")
+        out.append(f"  incremental minus no-op: {inc.seconds - noop.seconds:.1f}s; "
+                   f"full refresh minus no-op: {full.seconds - noop.seconds:.1f}s")
+        return out
+
+
+def _land_pages(landing: Path, kind: str, records: list[dict], run_id: str, page_size: int = 1000) -> int:
+    from callaudit.config import EMULATOR_ACCOUNT_SID
+
+    target = landing / kind
+    target.mkdir(parents=True, exist_ok=True)
+    resource = "Calls" if kind == "calls" else "Recordings"
+    pages = 0
+    for start in range(0, len(records), page_size):
+        chunk = records[start:start + page_size]
+        uri = f"/2010-04-01/Accounts/{EMULATOR_ACCOUNT_SID}/{resource}.json?PageSize={page_size}&Page={pages}"
+        body = {"first_page_uri": uri, "end": start + len(chunk) - 1, "previous_page_uri": None, kind: chunk,
+                "uri": uri, "page_size": page_size, "start": start, "next_page_uri": None, "page": pages}
+        tmp = target / f".{kind}-{run_id}-p{pages + 1:05d}.json.tmp"
+        tmp.write_text(json.dumps(body))
+        tmp.replace(target / f"{kind}-{run_id}-p{pages + 1:05d}.json")
+        pages += 1
+    return pages
+
+
+def _timed_run(settings, label: str, **kwargs) -> RunFigure:
+    from callaudit.lakehouse.runner import PipelineProcess
+
+    proc = PipelineProcess(settings, **kwargs)
+    with TreeMemorySampler(proc.proc.pid) as sampler:
+        result = proc.wait()
+    return RunFigure(label, result.seconds or 0.0, result.startup_seconds or 0.0, sampler.peak, result.ok)
+
+
+def run(workdir: Path, calls: int = 100_000, progress_print=print) -> PipelineBenchResult:
+    from callaudit.config import PROJECT_ROOT, Settings
+    from callaudit.twilio.fixtures import make_bulk_call_centre
+
+    new_calls = max(calls // 100, 1)
+    data = workdir / "twilio_data"
+    if not (data / "calls.jsonl").exists():
+        make_bulk_call_centre(data, calls=calls + new_calls)
+    all_calls = [json.loads(line) for line in (data / "calls.jsonl").read_text().splitlines() if line.strip()]
+    all_recs = [json.loads(line) for line in (data / "recordings.jsonl").read_text().splitlines() if line.strip()]
+    base_calls, extra_calls = all_calls[:calls], all_calls[calls:]
+    base_sids = {c["sid"] for c in base_calls}
+    base_recs = [r for r in all_recs if r["call_sid"] in base_sids]
+    extra_recs = [r for r in all_recs if r["call_sid"] not in base_sids]
+
+    settings = Settings(home=workdir / "home", cache=PROJECT_ROOT / ".cache")
+    result = PipelineBenchResult(calls=len(base_calls), new_calls=len(extra_calls))
+    _land_pages(settings.landing, "calls", base_calls, "base")
+    _land_pages(settings.landing, "recordings", base_recs, "base")
+    for label, prepare, kwargs in (
+        ("initial build", None, {}),
+        ("no-op", None, {}),
+        ("incremental (+1%)", lambda: (_land_pages(settings.landing, "calls", extra_calls, "new"),
+                                        _land_pages(settings.landing, "recordings", extra_recs, "new")), {}),
+        ("full refresh", None, {"full_refresh": True}),
+    ):
+        if prepare:
+            prepare()
+        t0 = time.perf_counter()
+        figure = _timed_run(settings, label, **kwargs)
+        result.runs.append(figure)
+        progress_print(f"  {label}: {figure.seconds:.1f}s (wall {time.perf_counter() - t0:.1f}s), "
+                       f"peak RSS {figure.peak_rss_bytes / 2**30:.2f} GiB, ok={figure.ok}")
+    return result
