@@ -44,6 +44,8 @@ DIALOGUES = [
 
 @dataclass
 class Landed:
+    # kind of bad input -> recording sid, to check where each one ended up
+    bad_inputs: dict[str, str] = field(default_factory=dict)
     valid_calls: set[str] = field(default_factory=set)
     call_records: int = 0
     bad_call_records: int = 0  # records that silver must quarantine (drop)
@@ -55,7 +57,9 @@ class Landed:
 
 
 def _audio_cache(cache: Path) -> list[Path]:
-    """Synthesize the dialogues once per test session (espeak-ng) and reuse the files."""
+    """Synthesize the dialogues (and the odd recordings) once per test session (espeak-ng) and reuse the files."""
+    from callaudit.transcription.telephone import Turn, build_call, build_mono
+
     cache.mkdir(parents=True, exist_ok=True)
     paths = []
     for i, (agent, customer) in enumerate(DIALOGUES):
@@ -63,15 +67,25 @@ def _audio_cache(cache: Path) -> list[Path]:
         if not path.exists():
             write_dual_wav(path, agent, customer, gap=0.4)
         paths.append(path)
+    if not (cache / "mono.wav").exists():
+        build_mono("Buenos días, habla con María, ¿en qué le puedo colaborar?", cache / "mono.wav")
+    if not (cache / "english.wav").exists():
+        build_call([Turn(2, "Good morning, thank you for calling, my name is John. How can I help you?", voice="en"),
+                    Turn(1, "Hello, I would like to know the balance of my credit card, please.", voice="en")],
+                   cache / "english.wav")
+    if not (cache / "customer_only.wav").exists():
+        write_dual_wav(cache / "customer_only.wav", [], ["Aló, aló, ¿hay alguien ahí? No escucho nada."])
     return paths
 
 
 def _answered(landing: Path, landed: Landed, n: int, audio: Path | None, agent: str, run: str, *,
-              broken: bool = False) -> list[dict]:
+              broken: bytes | None = None, bad_input: str | None = None) -> list[dict]:
     pair = dial_pair(n, start=BASE + timedelta(days=n % 2, minutes=n), agent=agent, duration=20)
     rec = recording(pair[0])
-    if broken:
-        land_media(landing, rec, data=b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00")  # truncated header
+    if bad_input:
+        landed.bad_inputs[bad_input] = rec["sid"]
+    if broken is not None:
+        land_media(landing, rec, data=broken)
         landed.broken_media.add(rec["sid"])
     else:
         target = landing / "media" / f"{rec['sid']}.wav"
@@ -92,9 +106,22 @@ def land_batch1(landing: Path, audio_cache: Path, landed: Landed) -> None:
     calls += _answered(landing, landed, 1, audio[0], "maria.lopez", "b1")
     calls += _answered(landing, landed, 2, audio[1], "juan.perez", "b1")
     calls += _answered(landing, landed, 3, audio[2], "ghost.agent", "b1")  # not in the directory
-    calls += _answered(landing, landed, 4, None, "maria.lopez", "b1", broken=True)
+    # bad recordings: each must become a transcript row with an error, never a failed update
+    calls += _answered(landing, landed, 4, None, "maria.lopez", "b1", broken=b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00",
+                       bad_input="truncated WAV")
+    calls += _answered(landing, landed, 7, None, "maria.lopez", "b1", broken=b"", bad_input="empty WAV")
+    calls += _answered(landing, landed, 8, None, "juan.perez", "b1", broken=b"<html>not audio</html>" * 40,
+                       bad_input="bytes that are not audio")
+    calls += _answered(landing, landed, 9, None, "juan.perez", "b1", broken=audio_cache.joinpath("mono.wav").read_bytes(),
+                       bad_input="mono file where two channels were expected")
+    calls += _answered(landing, landed, 10, None, "juan.perez", "b1", broken=audio_cache.joinpath("english.wav").read_bytes(),
+                       bad_input="non-Spanish speech")
+    # the agent never speaks: transcribed fine, but there is nothing to audit
+    calls += _answered(landing, landed, 11, audio_cache / "customer_only.wav", "maria.lopez", "b1",
+                       bad_input="a transcript with no agent speech")
     calls += [call(50 + i, start=BASE + timedelta(hours=i), status=s, duration=None)
               for i, s in enumerate(["busy", "no-answer", "canceled"])]
+    calls.append(call(55, start=BASE, duration=0))  # a 0-second completed call: kept, flagged (warn)
     bad = [call(60, start=BASE, status="teleported"), call(61, start=BASE, date_updated="ayer por la tarde"),
            call(62, start=BASE, duration=-5)]
     nameless = call(63, start=BASE)
@@ -138,6 +165,32 @@ def expected(landed: Landed) -> dict[str, int]:
         "silver_call_audits": len(landed.media),
         "twilio_call_audits": len(landed.media),
         "agent_directory": len(AGENTS),
+    }
+
+
+GOLD = ["twilio_calls", "twilio_recordings", "twilio_transcriptions", "twilio_call_audits", "agent_daily_quality",
+        "daily_quality_trend", "forbidden_words_by_agent", "review_queue", "kpi_summary"]
+
+
+def layer_counts(spark, settings) -> dict[str, int]:
+    t = lambda name: spark.read.format("delta").load(str(settings.table_path(name)))  # noqa: E731
+    q = t("quarantine_silver_calls")
+    st = t("silver_transcriptions")
+    return {
+        "bronze_calls": t("bronze_calls").count(),
+        "silver_calls": t("silver_calls").count(),
+        "quarantine_silver_calls_dropped": q.where("_action = 'drop'").count(),
+        "twilio_calls": t("twilio_calls").count(),
+        "bronze_recordings": t("bronze_recordings").count(),
+        "silver_recordings": t("silver_recordings").count(),
+        "twilio_recordings": t("twilio_recordings").count(),
+        "bronze_media": t("bronze_media").count(),
+        "silver_transcriptions": st.count(),
+        "transcription_errors": st.where("error IS NOT NULL").count(),
+        "twilio_transcriptions": t("twilio_transcriptions").count(),
+        "silver_call_audits": t("silver_call_audits").count(),
+        "twilio_call_audits": t("twilio_call_audits").count(),
+        "agent_directory": t("agent_directory").count(),
     }
 
 

@@ -86,6 +86,9 @@ logger.nativecode.name = org.apache.hadoop.util.NativeCodeLoader
 logger.nativecode.level = error
 logger.strutils.name = org.apache.spark.sql.catalyst.util.SparkStringUtils
 logger.strutils.level = error
+# Analysis errors are logged as JSON at ERROR before the exception reaches us; `callaudit sql` prints its own message.
+logger.sqlcontext.name = SQLQueryContextLogger
+logger.sqlcontext.level = off
 logger.session.name = org.apache.spark.sql.SparkSession
 logger.session.level = error
 logger.classicsession.name = org.apache.spark.sql.classic.SparkSession

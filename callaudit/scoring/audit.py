@@ -102,6 +102,7 @@ class Audit:
     criteria: dict[str, CriterionResult] = field(default_factory=dict)
     evidence: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
+    possible_forbidden_words: list[str] = field(default_factory=list)  # heard with low confidence: review only
 
     @property
     def review_codes(self) -> list[str]:
@@ -190,9 +191,17 @@ def score_transcript(
 
     # forbidden words: whole words, the agent's channel
     forbidden_hits: list[Match] = []
+    doubtful_hits: list[tuple[Match, float]] = []
+    gate = card.forbidden.min_word_probability
     for seg in views[card.forbidden.speaker]:
-        forbidden_hits.extend(comp.forbidden.find(seg))
+        for hit in comp.forbidden.find(seg):
+            prob = seg.mean_probability(hit.first_token, hit.last_token)
+            if gate is not None and prob is not None and prob < gate:
+                doubtful_hits.append((hit, prob))
+            else:
+                forbidden_hits.append(hit)
     forbidden_words = list(dict.fromkeys(m.phrase for m in forbidden_hits))
+    possible_words = [w for w in dict.fromkeys(m.phrase for m, _ in doubtful_hits) if w not in forbidden_words]
 
     # escalation: the customer's channel
     escalation_hits = [m for seg in views[card.escalation.speaker] if (m := comp.escalation.best_in_segment(seg))]
@@ -251,6 +260,7 @@ def score_transcript(
         transcription_confidence=confidence,
         metrics=metrics,
         criteria=criteria,
+        possible_forbidden_words=possible_words,
     )
     audit.review_reasons = _review(card, audit, escalation_hits)
     audit.needs_manual_review = bool(audit.review_reasons)
@@ -260,6 +270,7 @@ def score_transcript(
         "duration_seconds": round(duration, 2),
         "criteria": {k: r.to_dict() for k, r in criteria.items()},
         "forbidden_words": [m.to_dict() for m in forbidden_hits],
+        "possible_forbidden_words": [{**m.to_dict(), "mean_word_probability": round(p, 3)} for m, p in doubtful_hits],
         "escalation": [m.to_dict() for m in escalation_hits],
         "sentiment": {"engine": engine.name, "customer_words": sentiment_words},
         "score": {
@@ -487,6 +498,8 @@ def _review(card: Scorecard, audit: Audit, escalation_hits: list[Match]) -> list
         out.append(ReviewReason("low_score", f"puntaje bajo: {audit.quality_score:.1f} < {r.low_score_below:g}"))
     if r.forbidden_word:
         out.extend(ReviewReason("forbidden_word", f"palabra prohibida: {w}") for w in audit.forbidden_words)
+        out.extend(ReviewReason("possible_forbidden_word", f"posible palabra prohibida (baja confianza del "
+                                f"reconocedor, verificar en el audio): {w}") for w in audit.possible_forbidden_words)
     s = audit.sentiment_score
     if r.very_negative_customer_below is not None and s is not None and s < r.very_negative_customer_below:
         out.append(ReviewReason("very_negative_customer", f"cliente muy negativo: sentimiento {s:.2f}"))
@@ -554,6 +567,7 @@ AUDIT_COLUMNS: list[tuple[str, str]] = [
     ("na_criteria", "array<string>"),
     ("missed_criteria", "array<string>"),
     ("forbidden_words", "array<string>"),
+    ("possible_forbidden_words", "array<string>"),
     ("sentiment_score", "double"),
     ("agent_sentiment", "double"),
     ("customer_sentiment_by_quarter", "array<double>"),
@@ -610,6 +624,7 @@ def audit_to_row(audit: Audit) -> dict[str, Any]:
         "na_criteria": list(audit.na_criteria),
         "missed_criteria": list(audit.missed_criteria),
         "forbidden_words": list(audit.forbidden_words),
+        "possible_forbidden_words": list(audit.possible_forbidden_words),
         "sentiment_score": audit.sentiment_score,
         "agent_sentiment": audit.agent_sentiment,
         "customer_sentiment_by_quarter": list(quarters) if quarters is not None else None,

@@ -113,6 +113,15 @@ class TokenizedSegment:
     tokens: list[Token]
     joined: str  # " ".join(token texts), padded with spaces at both ends for whole-word search
     offsets: list[int]  # char offset of each token inside ``joined``
+    raw_probs: list[float | None] | None = None  # the recogniser's probability per raw word, when it gave one
+
+    def mean_probability(self, first_token: int, last_token: int) -> float | None:
+        """Mean word probability over the raw words behind tokens ``first..last`` (None when unknown)."""
+        if not self.raw_probs:
+            return None
+        a, b = self.tokens[first_token].raw_first, self.tokens[last_token].raw_last
+        probs = [p for p in self.raw_probs[a : b + 1] if p is not None]
+        return sum(probs) / len(probs) if probs else None
 
     def heard(self, first_token: int, last_token: int) -> str:
         a = self.tokens[first_token].raw_first
@@ -147,6 +156,8 @@ def _raw_words(seg: Segment) -> list[tuple[str, float, float]]:
 
 def tokenize_segment(seg: Segment, index: int) -> TokenizedSegment:
     raws = _raw_words(seg)
+    probs = ([w.probability for w in seg.words if w.word and w.word.strip()]
+             if seg.words and len(seg.words) >= len(raws) else None)
     tokens: list[Token] = []
     pending_break = False
     for ri, (word, a, b) in enumerate(raws):
@@ -172,6 +183,7 @@ def tokenize_segment(seg: Segment, index: int) -> TokenizedSegment:
         tokens=tokens,
         joined=" " + " ".join(texts) + " ",
         offsets=offsets,
+        raw_probs=probs,
     )
 
 

@@ -108,6 +108,10 @@ class ForbiddenRules:
     speaker: str
     penalty_per_expression: float
     expressions: tuple[ForbiddenExpression, ...]
+    # A hit whose words the recogniser itself barely believed (mean word probability below this) is a *possible*
+    # forbidden word: sent to manual review with its evidence, not counted in forbidden_words nor the score.
+    # Biasing Whisper with the lexicon (hotwords) sometimes makes it "hear" a listed expression that was not said.
+    min_word_probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -560,7 +564,7 @@ class _Validator:
             self.err(path, "a window is either at the start (first_*) or at the end (last_*), not both")
         return Window(fs, int(ft) if ft else None, ls, int(lt) if lt else None)
 
-    FORBIDDEN_KEYS = {"label", "weight", "speaker", "penalty_per_expression", "expressions"}
+    FORBIDDEN_KEYS = {"label", "weight", "speaker", "penalty_per_expression", "expressions", "min_word_probability"}
 
     def forbidden(self, section: Any) -> ForbiddenRules:
         path = ("forbidden_words",)
@@ -611,6 +615,7 @@ class _Validator:
                 self.number(section, path, "penalty_per_expression", default=1.0, lo=0.0, hi=1.0) or 0.0
             ),
             expressions=tuple(exprs),
+            min_word_probability=self.number(section, path, "min_word_probability", lo=0.0, hi=1.0),
         )
 
     SENTIMENT_KEYS = {"label", "weight", "full_at", "zero_at", "negative_below", "positive_above", "lexicon"}

@@ -32,6 +32,7 @@ class TranscriptionOptions:
     loop_rescue: bool = True  # re-decode a looping channel with repetition penalties (deterministic)
     condition_on_previous_text: bool = True
     split_gap_s: float = 1.0  # split a Whisper segment where its words pause longer than this (turn boundaries)
+    language_check: bool = True  # refuse speech the recogniser is sure is not `language` (an error row, not an audit)
     # ---- azure ------------------------------------------------------------------------------------------
     azure_language: str = "es-CO"
     azure_endpoint: str | None = None  # e.g. a private endpoint; None = the public endpoint of the region

@@ -128,7 +128,8 @@ def test_no_secret_in_any_output_log_table_landing_file_or_report(demo, spark):
         assert TOKEN not in text and AZURE_KEY not in text, name
 
 
-PHONE = re.compile(r"\+?\d[\d ()-]{8,}\d")
+# a phone-like run of digits that is not part of a longer token (Twilio SIDs are hex: CA…1612273297…)
+PHONE = re.compile(r"(?<![0-9A-Za-z])\+?\d[\d ()-]{8,}\d(?![0-9A-Za-z])")
 
 
 def test_phone_numbers_are_masked_in_every_gold_table(demo, spark):
@@ -184,8 +185,13 @@ def test_original_analyst_queries_run_as_written_and_match_ground_truth(demo, sp
     for agent, n in truth.items():
         assert counted.get(agent, 0) >= n, (agent, counted, truth)
 
-    # 2. forbidden words by agent: every word reported was really said by that agent in some call (precision)
-    spoken = {(audits[sid]["agent"], w) for sid, label in labels.items() for w in label["expected"]["forbidden_words"]}
+    # 2. forbidden words by agent: every word reported was really said by that agent in some call (precision;
+    #    words heard with low confidence are only "possible" and go to review, they are not reported here)
+    from callaudit.scoring import cached_scorecard
+
+    card = cached_scorecard()
+    spoken = {(audits[sid]["agent"], card.canonical_forbidden(w))
+              for sid, label in labels.items() for w in label["expected"]["forbidden_words"]}
     for r in results["forbidden_words_by_agent"]:
         assert (r["agent"], r["palabra"]) in spoken, r
 

@@ -8,70 +8,9 @@ re-transcribed. The quarantine holds every rejected row with the names of the ru
 from __future__ import annotations
 
 import pytest
-from pipeline_scenario import Landed, expected, land_batch1, land_batch2, snapshot
-
-from callaudit.config import Settings
-from callaudit.lakehouse.runner import run_pipeline
+from pipeline_scenario import GOLD
 
 pytestmark = pytest.mark.pipeline
-
-GOLD = ["twilio_calls", "twilio_recordings", "twilio_transcriptions", "twilio_call_audits", "agent_daily_quality",
-        "daily_quality_trend", "forbidden_words_by_agent", "review_queue", "kpi_summary"]
-
-
-def count(spark, settings, table):
-    return spark.read.format("delta").load(str(settings.table_path(table))).count()
-
-
-def layer_counts(spark, settings) -> dict[str, int]:
-    t = lambda name: spark.read.format("delta").load(str(settings.table_path(name)))  # noqa: E731
-    q = t("quarantine_silver_calls")
-    st = t("silver_transcriptions")
-    return {
-        "bronze_calls": t("bronze_calls").count(),
-        "silver_calls": t("silver_calls").count(),
-        "quarantine_silver_calls_dropped": q.where("_action = 'drop'").count(),
-        "twilio_calls": t("twilio_calls").count(),
-        "bronze_recordings": t("bronze_recordings").count(),
-        "silver_recordings": t("silver_recordings").count(),
-        "twilio_recordings": t("twilio_recordings").count(),
-        "bronze_media": t("bronze_media").count(),
-        "silver_transcriptions": st.count(),
-        "transcription_errors": st.where("error IS NOT NULL").count(),
-        "twilio_transcriptions": t("twilio_transcriptions").count(),
-        "silver_call_audits": t("silver_call_audits").count(),
-        "twilio_call_audits": t("twilio_call_audits").count(),
-        "agent_directory": t("agent_directory").count(),
-    }
-
-
-@pytest.fixture(scope="module")
-def scenario(tmp_path_factory, spark):
-    base = tmp_path_factory.mktemp("pipeline")
-    settings = Settings(home=base / "home", cache=_repo_cache())
-    audio = base / "audio"
-    landed = Landed()
-    runs, counts, snaps = [], [], []
-
-    land_batch1(settings.landing, audio, landed)
-    runs.append(run_pipeline(settings, progress=False))
-    counts.append((layer_counts(spark, settings), expected(landed)))
-
-    land_batch2(settings.landing, audio, landed)
-    runs.append(run_pipeline(settings, progress=False))
-    counts.append((layer_counts(spark, settings), expected(landed)))
-    snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"]))
-
-    runs.append(run_pipeline(settings, progress=False))  # nothing new
-    counts.append((layer_counts(spark, settings), expected(landed)))
-    snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"]))
-    return {"settings": settings, "runs": runs, "counts": counts, "snaps": snaps, "landed": landed}
-
-
-def _repo_cache():
-    from callaudit.config import PROJECT_ROOT
-
-    return PROJECT_ROOT / ".cache"
 
 
 @pytest.mark.parametrize("run", [0, 1, 2])
@@ -118,8 +57,9 @@ def test_broken_recording_is_an_error_row_not_a_failed_run(scenario, spark):
     settings = scenario["settings"]
     rows = spark.read.format("delta").load(str(settings.table_path("twilio_transcriptions"))) \
         .where("error IS NOT NULL").collect()
-    assert len(rows) == len(scenario["landed"].broken_media)
-    assert all("truncated" in r["error"] or "WAV" in r["error"] for r in rows)
+    assert {r["recording_sid"] for r in rows} == scenario["landed"].broken_media
+    truncated = scenario["landed"].bad_inputs["truncated WAV"]
+    assert any(r["recording_sid"] == truncated and "truncated" in r["error"] for r in rows)
     audits = spark.read.format("delta").load(str(settings.table_path("twilio_call_audits")))
     flagged = audits.where(f"recording_sid = '{rows[0]['recording_sid']}'").collect()[0]
     assert flagged["needs_manual_review"] and "transcription_error" in flagged["review_codes"]
@@ -142,3 +82,39 @@ def test_gold_has_no_raw_phone_numbers_or_cedulas(scenario, spark):
         text = "\n".join(str(r.asDict(recursive=True)) for r in df.collect())
         assert "+573001234567" not in text, table
         assert "1032" + "4567" not in text.replace(" ", ""), table
+
+
+def test_every_bad_input_lands_somewhere_with_its_reason(scenario, spark):
+    """The bad-input catalogue: where each kind ended up (printed as a table with -s)."""
+    settings = scenario["settings"]
+    load = lambda name: spark.read.format("delta").load(str(settings.table_path(name)))  # noqa: E731
+    transcripts = {r["recording_sid"]: r for r in load("twilio_transcriptions").collect()}
+    audits = {r["recording_sid"]: r for r in load("twilio_call_audits").collect()}
+    where = {}
+    for kind, rec in scenario["landed"].bad_inputs.items():
+        t, a = transcripts[rec], audits[rec]
+        if kind == "a transcript with no agent speech":
+            assert t["error"] is None and a["quality_category"] == "Sin Evaluar" and "no_agent_speech" in a["review_codes"]
+            where[kind] = f"audit Sin Evaluar, review: {a['review_codes']}"
+        else:
+            assert t["error"], kind
+            assert a["needs_manual_review"] and "transcription_error" in a["review_codes"], kind
+            where[kind] = f"transcript error: {t['error'][:90]}"
+    assert "not 'es'" in transcripts[scenario["landed"].bad_inputs["non-Spanish speech"]]["error"]
+    assert "channel" in transcripts[scenario["landed"].bad_inputs["mono file where two channels were expected"]]["error"]
+
+    quarantine = load("quarantine_silver_calls").collect()
+    by_rule = {}
+    for r in quarantine:
+        for rule in r["_failed_rules"]:
+            by_rule.setdefault(rule, []).append(r["_action"])
+    for kind, rule, action in [("a call record missing sid", "call_sid_present", "drop"),
+                               ("an unknown status", "status_known", "drop"),
+                               ("unparseable dates", "dates_parseable", "drop"),
+                               ("a negative duration", "duration_valid", "drop"),
+                               ("an unparseable page", "page_parseable", "drop"),
+                               ("a 0-second call", "completed_call_has_talk_time", "warn")]:
+        assert action in by_rule.get(rule, []), (kind, rule)
+        where[kind] = f"quarantine_silver_calls ({rule}, {action})"
+    where["a duplicated page"] = "deduplicated in silver (one row per call_sid; see test_counts_at_every_layer)"
+    print("\n" + "\n".join(f"  {k:<46} -> {v}" for k, v in where.items()))

@@ -109,3 +109,17 @@ def test_cli_json_is_a_redacted_transcript(call_wav):
     assert result.exit_code == 0, result.output
     t = Transcript.from_json(result.stdout[result.stdout.index("{"):])
     assert t.redacted and t.error is None and _said(t.speaker_text("agent"), "buenos días")
+
+
+def test_non_spanish_speech_is_an_error_row_not_an_audit(tmp_path, call_wav):
+    from callaudit.transcription.telephone import Turn, build_call
+
+    english, _ = build_call([Turn(2, "Good morning, thank you for calling, my name is John. How can I help you today?",
+                                  voice="en"),
+                             Turn(1, "Hello, I would like to know the balance of my credit card, please.", voice="en")],
+                            tmp_path / "english.wav")
+    t = transcribe_recording(english)
+    assert t.error is not None and "not 'es'" in t.error and "'en'" in t.error
+    assert t.segments == [] and t.text == ""
+    spanish = transcribe_recording(call_wav)  # the Spanish call passes the same check
+    assert spanish.error is None and spanish.segments

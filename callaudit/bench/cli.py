@@ -1,0 +1,212 @@
+"""``callaudit bench``: every benchmark, printed and written to docs/BENCHMARKS.md with the machine they ran on.
+
+Benchmarks are not tests: they print figures and never fail on a speed. Each section records the exact command
+that reproduces it.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import typer
+
+from callaudit.config import PROJECT_ROOT
+from callaudit.errors import UserError, user_errors
+
+SECTIONS = ("ingest", "transcription", "scoring", "pipeline", "accuracy")
+
+
+def machine_info() -> list[str]:
+    import psutil
+
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    java = subprocess.run(["java", "-version"], capture_output=True, text=True).stderr.splitlines()
+    import pyspark
+
+    return [
+        f"- date: {datetime.now(UTC).strftime('%Y-%m-%d %H:%M UTC')}",
+        f"- CPU: {cpu}, {os.cpu_count()} logical cores; RAM {psutil.virtual_memory().total / 2**30:.0f} GiB",
+        f"- OS: {platform.platform()}; Python {platform.python_version()}; {java[0] if java else 'java ?'}; "
+        f"pyspark {pyspark.__version__}",
+        f"- load average when the run started: {', '.join(f'{x:.1f}' for x in os.getloadavg())}",
+    ]
+
+
+def _script(args: list[str], timeout: int = 7200) -> str:
+    proc = subprocess.run([sys.executable, *args], capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=timeout)
+    if proc.returncode != 0:
+        raise UserError(f"benchmark {' '.join(args)} failed (exit {proc.returncode})",
+                        hint=(proc.stderr or proc.stdout)[-1500:])
+    return proc.stdout
+
+
+def bench_ingest(quick: bool) -> tuple[str, list[str]]:
+    out = [_script(["scripts/bench_ingest.py", "--calls", "10000"])]
+    commands = [".venv/bin/python scripts/bench_ingest.py --calls 10000"]
+    if not quick:
+        out.append(_script(["scripts/bench_ingest.py", "--large"]))
+        commands.append(".venv/bin/python scripts/bench_ingest.py --large   # 100,000 calls")
+    return "\n".join(out), commands
+
+
+def bench_transcription(quick: bool) -> tuple[str, list[str]]:
+    args = ["scripts/bench_transcription.py", "--calls", "4" if quick else "8", "--human-seconds",
+            "60" if quick else "120"]
+    return _script(args), [".venv/bin/python " + " ".join(args)]
+
+
+def bench_scoring(quick: bool) -> tuple[str, list[str]]:
+    from callaudit.bench.scoring_udf import run
+    from callaudit.config import Settings
+    from callaudit.lakehouse.runtime import local_session
+
+    n = 2000 if quick else 10_000
+    home = Path(tempfile.mkdtemp(prefix="bench_scoring_"))
+    try:
+        spark = local_session(Settings(home=home, cache=PROJECT_ROOT / ".cache"), app_name="bench-scoring",
+                              register=False, extra_conf={"spark.python.worker.reuse": "false"})
+        result = run(spark, n=n)
+        single = _script(["-m", "callaudit.scoring.bench", "--calls", str(min(n, 2000))])
+    finally:
+        shutil.rmtree(home, ignore_errors=True)
+    text = "\n".join(result.lines()) + "\n\nsingle-thread core (no Spark):\n" + single
+    return text, [f"callaudit bench --only scoring{' --quick' if quick else ''}   # {n:,} transcripts",
+                  f".venv/bin/python -m callaudit.scoring.bench --calls {min(n, 2000)}"]
+
+
+def bench_pipeline(quick: bool, calls: int | None) -> tuple[str, list[str]]:
+    from callaudit.bench.pipeline import run
+
+    n = calls or (10_000 if quick else 100_000)
+    work = Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
+    lines: list[str] = []
+    try:
+        result = run(work, calls=n, progress_print=lambda s: (print(s, file=sys.stderr), lines.append(s)))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return "\n".join(result.lines()), [f"callaudit bench --only pipeline --pipeline-calls {n}"]
+
+
+def bench_accuracy(quick: bool, calls: int) -> tuple[str, list[str]]:
+    """The auditor on the synthetic call centre, through the real product path (demo: synth -> emulator -> ingest ->
+    pipeline with Whisper), compared with the calls' ground-truth labels."""
+    from rich.console import Console
+
+    from callaudit.config import Settings
+    from callaudit.demo import run_demo
+    from callaudit.lakehouse.runtime import local_session
+    from callaudit.scoring import cached_scorecard
+    from callaudit.scoring.evaluate import evaluate_dirs, render
+
+    n = 16 if quick else calls
+    work = Path(tempfile.mkdtemp(prefix="bench_accuracy_"))
+    try:
+        settings = Settings(home=work / "lakehouse", cache=PROJECT_ROOT / ".cache")
+        started = time.perf_counter()
+        run_demo(settings, calls=n, days=5, seed=20261125, report=False, progress=False)
+        elapsed = time.perf_counter() - started
+        spark = local_session(settings, app_name="bench-accuracy")
+        transcripts = work / "transcripts"
+        transcripts.mkdir()
+        rows = spark.sql("SELECT call_sid, to_json(transcript_redacted) AS t FROM silver_transcriptions").collect()
+        for row in rows:
+            (transcripts / f"{row['call_sid']}.json").write_text(row["t"])
+        ev = evaluate_dirs(settings.twilio_data / "labels", transcripts, cached_scorecard())
+        buf = io.StringIO()
+        render(ev, Console(file=buf, width=140, force_terminal=False, color_system=None), max_mismatches=15)
+        labels = len(list((settings.twilio_data / "labels").glob("*.json")))
+        header = (f"{n} synthetic calls generated ({labels} with recordings and labels); demo pipeline "
+                  f"(transcription with Whisper base + scorecard hotwords, redaction, scoring) took {elapsed:.0f} s")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return header + "\n\n" + buf.getvalue(), [f"callaudit bench --only accuracy --accuracy-calls {n}"]
+
+
+def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: list[str]) -> None:
+    titles = {
+        "ingest": "Ingest throughput (emulator -> landing, metadata)",
+        "transcription": "Transcription: WER per channel, real-time factor, model loads, memory",
+        "scoring": "Scoring throughput: pandas UDF vs row-at-a-time UDF",
+        "pipeline": "Pipeline: incremental cost at 100,000 calls, full refresh, peak memory",
+        "accuracy": "Auditor accuracy on the synthetic call centre (offline engine)",
+    }
+    existing = out.read_text() if out.exists() else ""
+    parts = ["# Benchmarks", "", "Written by `callaudit bench` (`make bench`). Figures are measurements, not "
+             "targets; each section says the command that produced it and the machine it ran on.", ""]
+    for key in SECTIONS:
+        if key in results:
+            text, commands = results[key]
+            parts += [f"## {titles[key]}", "", "Machine:", *info, "", "Command(s):", "```",
+                      *commands, "```", "", "```", _strip_ansi(text).rstrip(), "```", ""]
+        else:
+            match = re.search(rf"## {re.escape(titles[key])}\n.*?(?=\n## |\Z)", existing, re.S)
+            if match:
+                parts += [match.group(0).rstrip(), ""]
+    out.write_text("\n".join(parts))
+
+
+def _strip_ansi(text: str) -> str:
+    return re.sub(r"\x1b\[[0-9;]*m", "", text)
+
+
+def bench(
+    only: str = typer.Option(",".join(SECTIONS), help=f"Comma-separated sections: {', '.join(SECTIONS)}."),
+    quick: bool = typer.Option(False, "--quick", help="Smaller sizes (minutes, not the full figures)."),
+    pipeline_calls: int = typer.Option(None, help="Calls for the pipeline benchmark (default 100,000)."),
+    accuracy_calls: int = typer.Option(60, help="Synthetic calls for the accuracy evaluation."),
+    out: Path = typer.Option(PROJECT_ROOT / "docs" / "BENCHMARKS.md", help="Markdown file to (re)write."),
+) -> None:
+    """Run the benchmarks, print the figures and write them to docs/BENCHMARKS.md (sections not run are kept).
+
+    Sections: ingest records/s (10k and 100k calls), transcription WER/RTF/model loads/memory, scoring
+    throughput (pandas UDF vs row UDF on 10,000 transcripts), pipeline incremental cost and peak memory at
+    100,000 calls, and the auditor's precision/recall on synthetic calls. The full set takes about an hour on
+    2 cores.
+
+    Examples:
+
+        callaudit bench --only scoring,ingest
+        callaudit bench --quick
+    """
+    wanted = [s.strip() for s in only.split(",") if s.strip()]
+    unknown = sorted(set(wanted) - set(SECTIONS))
+    if unknown:
+        raise UserError(f"unknown section(s) {unknown}", hint=f"choose from {', '.join(SECTIONS)}", exit_code=2)
+    info = machine_info()
+    results: dict[str, tuple[str, list[str]]] = {}
+    runners = {
+        "ingest": lambda: bench_ingest(quick),
+        "transcription": lambda: bench_transcription(quick),
+        "scoring": lambda: bench_scoring(quick),
+        "pipeline": lambda: bench_pipeline(quick, pipeline_calls),
+        "accuracy": lambda: bench_accuracy(quick, accuracy_calls),
+    }
+    for key in wanted:
+        typer.secho(f"== {key}", bold=True, err=True)
+        started = time.perf_counter()
+        results[key] = runners[key]()
+        typer.echo(_strip_ansi(results[key][0]))
+        typer.secho(f"   ({time.perf_counter() - started:.0f} s)", err=True)
+    write_markdown(results, out, info)
+    typer.echo(f"written: {out}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("bench")(user_errors(bench))
