@@ -61,7 +61,26 @@ _register_all()
 @app.callback()
 def _main(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Show debug logs (secrets are never logged)."),
+    home: str = typer.Option(None, "--home", envvar="CALLAUDIT_HOME", show_envvar=True,
+                             help="Local lakehouse folder (default: ./lakehouse). In a Databricks job: a volume "
+                                  "folder for state such as the alert digest."),
+    catalog: str = typer.Option(None, "--catalog", envvar="CALLAUDIT_CATALOG", show_envvar=True,
+                                help="Read gold tables from Unity Catalog (catalog.schema.table, in Databricks job tasks) "
+                                     "instead of the local warehouse."),
+    schema: str = typer.Option(None, "--schema", envvar="CALLAUDIT_SCHEMA", show_envvar=True,
+                               help="Schema for --catalog."),
+    secret_scope: str = typer.Option(None, "--secret-scope", envvar="CALLAUDIT_SECRET_SCOPE", show_envvar=True,
+                                     help="Databricks secret scope to read credentials from in a workspace "
+                                          "(default: twilio-secrets)."),
 ) -> None:
+    import os
+
+    for name, value in (("CALLAUDIT_HOME", home), ("CALLAUDIT_CATALOG", catalog), ("CALLAUDIT_SCHEMA", schema),
+                        ("CALLAUDIT_SECRET_SCOPE", secret_scope)):
+        if value:
+            os.environ[name] = value
+    if bool(catalog) != bool(schema):
+        raise typer.BadParameter("--catalog and --schema go together")
     logging.basicConfig(
         level=logging.DEBUG if verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",

@@ -19,6 +19,8 @@ SECRET_KEYS = {
     "TWILIO_AUTH_TOKEN": "auth_token",
     "AZURE_SPEECH_KEY": "azure_speech_key",
     "AZURE_SPEECH_REGION": "azure_speech_region",
+    "CALLAUDIT_ALERT_WEBHOOK_URL": "alert_webhook_url",
+    "CALLAUDIT_SMTP_PASSWORD": "smtp_password",
 }
 
 

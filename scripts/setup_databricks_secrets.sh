@@ -10,6 +10,9 @@
 #   TWILIO_AUTH_TOKEN     ->  auth_token            callaudit ingest (dbutils.secrets)
 #   AZURE_SPEECH_KEY      ->  azure_speech_key      the pipeline, via {{secrets/<scope>/azure_speech_key}}
 #   AZURE_SPEECH_REGION   ->  azure_speech_region   the pipeline, via {{secrets/<scope>/azure_speech_region}}
+# optional (stored only when set in the environment; never asked for):
+#   CALLAUDIT_ALERT_WEBHOOK_URL -> alert_webhook_url  callaudit alerts (Slack/Teams webhook)
+#   CALLAUDIT_SMTP_PASSWORD     -> smtp_password      callaudit alerts (e-mail)
 #
 # Values come from the environment; a missing one is asked for without echo when a terminal is attached. Without
 # a terminal the script refuses to run (exit 2) before touching the workspace.
@@ -22,6 +25,8 @@ Usage: scripts/setup_databricks_secrets.sh [--scope NAME] [--profile NAME] [--wi
 Creates the secret scope (an existing one is fine) and stores, from the environment or asked for without echo:
   TWILIO_ACCOUNT_SID  -> account_sid        TWILIO_AUTH_TOKEN    -> auth_token
   AZURE_SPEECH_KEY    -> azure_speech_key   AZURE_SPEECH_REGION  -> azure_speech_region
+and, only when set in the environment (alerts):
+  CALLAUDIT_ALERT_WEBHOOK_URL -> alert_webhook_url   CALLAUDIT_SMTP_PASSWORD -> smtp_password
 
 Options:
   --scope NAME       secret scope (default: twilio-secrets; the bundle variable secret_scope must match)
@@ -93,6 +98,19 @@ if [ ${#missing[@]} -gt 0 ]; then
        "Nothing was changed in the workspace." >&2
   exit 2
 fi
+
+# Optional alert credentials: stored when present, never asked for.
+optional_names=(CALLAUDIT_ALERT_WEBHOOK_URL CALLAUDIT_SMTP_PASSWORD)
+optional_keys=(alert_webhook_url smtp_password)
+for i in "${!optional_names[@]}"; do
+  name="${optional_names[$i]}"
+  value="${!name:-}"
+  if [ -n "$value" ]; then
+    names+=("$name")
+    keys+=("${optional_keys[$i]}")
+    values+=("$value")
+  fi
+done
 
 # Anything the CLI prints is shown with secret values masked, just in case.
 mask() {

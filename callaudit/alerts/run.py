@@ -127,20 +127,16 @@ def report_link(settings: Settings) -> str | None:
 # ---- reading the candidates ------------------------------------------------------------------------------------
 def read_review_candidates(settings: Settings, *, spark=None) -> list[Row]:
     """``review_queue`` with each call's start time (UTC and Bogotá) and the masked caller number."""
-    from callaudit.lakehouse.runtime import list_tables
+    from callaudit.lakehouse.tables import open_lakehouse, read_table
 
-    tables = list_tables(settings)
+    spark, tables = open_lakehouse(settings, "callaudit-alerts", spark)
     if "review_queue" not in tables:
         raise UserError(f"there is no review_queue table in {settings.warehouse}",
                         hint="run the pipeline first: `callaudit demo` or `callaudit pipeline run`.")
-    if spark is None:
-        from callaudit.lakehouse.runtime import local_session
-
-        spark = local_session(settings, app_name="callaudit-alerts", register=False)
     from pyspark.sql import functions as F
 
     tz = spark.conf.get("spark.sql.session.timeZone")
-    queue = spark.read.format("delta").load(str(tables["review_queue"]))
+    queue = read_table(spark, tables["review_queue"])
     cols = [F.col(c) if c in queue.columns else F.lit(None).alias(c) for c in CANDIDATE_COLUMNS]
     start = F.col("start_time")
     selected = queue.select(
@@ -149,7 +145,7 @@ def read_review_candidates(settings: Settings, *, spark=None) -> list[Row]:
         F.date_format(F.from_utc_timestamp(F.to_utc_timestamp(start, tz), "America/Bogota"),
                       "yyyy-MM-dd HH:mm").alias("start_local"))
     if "twilio_calls" in tables:
-        calls = spark.read.format("delta").load(str(tables["twilio_calls"])).select(
+        calls = read_table(spark, tables["twilio_calls"]).select(
             F.col("call_sid").alias("_c_sid"), F.col("from_number"))
         selected = selected.join(calls, F.col("call_sid") == F.col("_c_sid"), "left").drop("_c_sid")
     rows = []

@@ -58,10 +58,11 @@ def validate(
     """
     from callaudit.config import load_settings
     from callaudit.lakehouse.runtime import list_tables
+    from callaudit.lakehouse.tables import catalog_schema
     from callaudit.quality.validate import run_validation
 
     settings = load_settings()
-    if not list_tables(settings):
+    if catalog_schema() is None and not list_tables(settings):
         raise UserError(f"no gold tables in {settings.warehouse}",
                         hint="run the pipeline first: `callaudit demo` or `callaudit pipeline run`.")
     from rich.console import Console

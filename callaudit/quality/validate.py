@@ -306,20 +306,15 @@ def read_gold_frames(settings: Settings, specs: list[SuiteSpec], *, spark=None) 
     """One pandas DataFrame per suite table (only the columns the suite needs); None for a missing table.
 
     A column the suite names but the table lacks is left out, so GX reports it per expectation."""
-    from callaudit.lakehouse.runtime import list_tables
+    from callaudit.lakehouse.tables import open_lakehouse, read_table
 
-    tables = list_tables(settings)
+    spark, tables = open_lakehouse(settings, "callaudit-validate", spark)
     frames: dict[str, Any] = {}
-    needed = [s for s in specs if s.table in tables]
-    if needed and spark is None:
-        from callaudit.lakehouse.runtime import local_session
-
-        spark = local_session(settings, app_name="callaudit-validate", register=False)
     for spec in specs:
         if spec.table not in tables:
             frames[spec.table] = None
             continue
-        df = spark.read.format("delta").load(str(tables[spec.table]))
+        df = read_table(spark, tables[spec.table])
         cols = [c for c in spec.columns if c in df.columns] or df.columns[:1]
         frames[spec.table] = df.select(*cols).toPandas()
     return frames

@@ -61,22 +61,18 @@ def _plain(row) -> Row:
 
 def read_report_data(settings: Settings, days: int = 30, end: date | None = None, *, spark=None) -> ReportData:
     """Everything the report shows for the period; missing tables are listed, not fatal (no audits yet)."""
-    from callaudit.lakehouse.runtime import list_tables
+    from callaudit.lakehouse.tables import open_lakehouse, read_table
 
     start, end = period(days, end)
     data = ReportData(start=start, end=end, generated_at=fmt.now_bogota())
-    tables = list_tables(settings)
+    spark, tables = open_lakehouse(settings, "callaudit-report", spark)
     data.missing_tables = [t for t in GOLD_TABLES if t not in tables]
     if not tables:
         return data
-    if spark is None:
-        from callaudit.lakehouse.runtime import local_session
-
-        spark = local_session(settings, app_name="callaudit-report", register=False)
     from pyspark.sql import functions as F
 
     def load(name: str):
-        return spark.read.format("delta").load(str(tables[name])) if name in tables else None
+        return read_table(spark, tables[name]) if name in tables else None
 
     def pick(df, columns: list[str]):
         present = set(df.columns)

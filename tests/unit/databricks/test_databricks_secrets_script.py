@@ -27,6 +27,8 @@ VALUES = {  # distinctive, so any leak into argv or output is unmistakable
     "AZURE_SPEECH_KEY": "az-key-7f3c9d1e",
     "AZURE_SPEECH_REGION": "brazilsouth",
 }
+OPTIONAL = {"CALLAUDIT_ALERT_WEBHOOK_URL": "https://hooks.example/T0/B0/sekret-hook",
+            "CALLAUDIT_SMTP_PASSWORD": "smtp-pw-91c"}
 
 STAND_IN = r'''#!{python}
 import json, os, sys
@@ -98,11 +100,24 @@ def test_creates_the_scope_and_puts_each_secret_through_stdin(cli):
     assert calls[0]["argv"] == ["--version"]
     assert calls[1]["argv"] == ["secrets", "create-scope", DEFAULT_SCOPE]
     puts = calls[2:]
-    assert [c["argv"] for c in puts] == [["secrets", "put-secret", DEFAULT_SCOPE, key] for key in SECRET_KEYS.values()]
+    required = [name for name in SECRET_KEYS if name in VALUES]
+    assert [c["argv"] for c in puts] == [["secrets", "put-secret", DEFAULT_SCOPE, SECRET_KEYS[n]] for n in required]
     # exactly the value, no trailing newline (the CLI stores stdin byte for byte)
-    assert [c["stdin"] for c in puts] == [VALUES[name] for name in SECRET_KEYS]
+    assert [c["stdin"] for c in puts] == [VALUES[name] for name in required]
     assert_no_leak(result, calls)
     assert f"4 secrets in scope '{DEFAULT_SCOPE}'" in result.stdout
+
+
+def test_optional_alert_secrets_are_stored_when_set(cli):
+    result, calls = run(cli, **OPTIONAL)
+    assert result.returncode == 0, result.stderr
+    puts = {c["argv"][-1]: c["stdin"] for c in calls if c["argv"][:2] == ["secrets", "put-secret"]}
+    # every key the product reads from the scope (callaudit.secrets.SECRET_KEYS) can be stored by the script
+    assert set(puts) == set(SECRET_KEYS.values())
+    assert puts["alert_webhook_url"] == OPTIONAL["CALLAUDIT_ALERT_WEBHOOK_URL"]
+    for value in OPTIONAL.values():
+        assert value not in result.stdout and value not in result.stderr
+        assert all(value not in arg for c in calls for arg in c["argv"])
 
 
 def test_an_existing_scope_is_fine(cli):
