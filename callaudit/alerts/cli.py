@@ -19,7 +19,9 @@ def alerts(
     dry_run: bool = typer.Option(False, "--dry-run", help="Show what would be sent; send nothing, change no "
                                  "state."),
     no_snippets: bool = typer.Option(False, "--no-snippets", help="Leave the (redacted) transcript snippets "
-                                     "out of the digest."),
+                                     "out of chat (webhook) digests too."),
+    email_snippets: bool = typer.Option(False, "--email-snippets", help="Also put the redacted snippets in "
+                                        "e-mails (off by default: transcripts are not shared by e-mail)."),
     report_url: str = typer.Option(None, "--report-url", metavar="URL", help="Link to the HTML report in the "
                                    "digest (default: CALLAUDIT_REPORT_URL, else $CALLAUDIT_HOME/report.html)."),
 ) -> None:
@@ -58,7 +60,7 @@ def alerts(
         typer.secho(message, fg="yellow", err=True)
 
     run = run_alerts(settings, channels, since=parse_since(since, now), dry_run=dry_run, now=now,
-                     snippets=not no_snippets, link=report_url, log=log)
+                     snippets=not no_snippets, email_snippets=email_snippets, link=report_url, log=log)
     if run.nothing_new:
         typer.echo(f"nothing new since {run.since_text}: {run.candidates} call(s) in the review queue were "
                    "already alerted; nothing sent.")

@@ -195,9 +195,13 @@ class _Preview(Channel):
 
 def run_alerts(settings: Settings, channels: list[Channel], *, since: datetime | None = None,
                dry_run: bool = False, now: datetime | None = None, candidates: list[Row] | None = None,
-               policy: RetryPolicy | None = None, snippets: bool = True, link: str | None = None,
-               log: Callable[[str], None] = lambda _m: None) -> AlertRun:
-    """Send (or preview) one digest per channel of the calls it has not been alerted about."""
+               policy: RetryPolicy | None = None, snippets: bool = True, email_snippets: bool = False,
+               link: str | None = None, log: Callable[[str], None] = lambda _m: None) -> AlertRun:
+    """Send (or preview) one digest per channel of the calls it has not been alerted about.
+
+    E-mail digests carry no transcript text unless ``email_snippets`` (the original system's rule: "no compartir
+    transcripciones por email"); chat webhooks carry the redacted snippet unless ``snippets`` is False.
+    """
     now = now or datetime.now(UTC)
     policy = policy or retry_policy_from_env()
     state_path: Path = settings.state / STATE_FILE
@@ -230,8 +234,9 @@ def run_alerts(settings: Settings, channels: list[Channel], *, since: datetime |
         if not pending:
             continue
         previous = state.last_digest_at() if ch.id == "preview" else state.last_digest_at(ch.id)
+        with_text = snippets and (email_snippets or not ch.id.startswith("email"))
         digest = build_digest(pending, generated_at=now, since=previous,
-                              report_link=link, snippets=snippets)
+                              report_link=link, snippets=with_text)
         if dry_run:
             outcome.preview = ch.preview(digest)
             continue

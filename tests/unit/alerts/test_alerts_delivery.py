@@ -147,9 +147,19 @@ def test_email_is_one_multipart_message_with_login(settings, smtp):
     assert text.index("1. [Crítica] Ana") < text.index("2. [Alta] Juan Pérez") < text.index("3. [Normal]")
     assert "Llamada: CA00000000000000000000000000000002" in text and "+573*******67" in text
     assert "+573001234567" not in text + html
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
+    # no transcript text by e-mail unless asked for ("no compartir transcripciones por email")
+    assert "customer:" not in text + html and "alert(1)" not in text + html and "«" not in text
     assert "genere el HTML con `callaudit report`" in text
     assert state_of(settings).alerted("email") == {r["call_sid"] for r in rows()}
+
+
+def test_email_snippets_when_asked_are_redacted_and_escaped(settings, smtp):
+    channel = mail(smtp, user="qa-bot", password=Secret("CALLAUDIT_SMTP_PASSWORD", SMTP_PASSWORD))
+    run = run_alerts(settings, [channel], now=NOW, candidates=rows(), policy=FAST, email_snippets=True)
+    assert run.ok
+    msg = message_from_bytes(smtp.messages[0].content, policy=policy.default)
+    html = msg.get_body(("html",)).get_content()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>" not in html
 
 
 def test_email_ok_webhook_down_only_the_webhook_is_retried_next_time(settings, smtp, webhook):
