@@ -132,7 +132,9 @@ def _parse_fmt(body: bytes) -> tuple[int, int, int, int, int]:
 
 def read_wav_bytes(data: bytes, *, path: str | None = None) -> Audio:
     """Decode a RIFF/WAVE byte string. Raises :class:`AudioError` with a readable reason."""
-    name = path or "the file"
+    # The file name, not the full path: errors end up in gold tables, where a local path means nothing to an
+    # analyst, differs between machines (so a rerun elsewhere would not give the same gold) and leaks layout.
+    name = Path(path).name if path else "the file"
     if len(data) == 0:
         raise AudioError(f"{name} is empty (0 bytes): the recording download probably failed")
     if len(data) < 12 or data[:4] not in (b"RIFF", b"RF64") or data[8:12] != b"WAVE":
@@ -164,6 +166,11 @@ def read_wav_bytes(data: bytes, *, path: str | None = None) -> Audio:
             audio_bytes = data[body_start : body_start + size]
             break
         pos = body_start + size + (size & 1)  # chunks are word-aligned
+    if fmt is None and audio_bytes is None and pos < len(data) < pos + 8:
+        raise AudioError(
+            f"{name} is truncated inside its WAV header (the file ends after {len(data):,} bytes) — "
+            "re-download the recording"
+        )
     if fmt is None:
         raise AudioError(f"{name} has no 'fmt ' chunk: the WAV header is corrupt")
     if audio_bytes is None:
@@ -223,14 +230,15 @@ def read_wav_bytes(data: bytes, *, path: str | None = None) -> Audio:
 def read_wav(path: str | Path) -> Audio:
     """Read a WAV file (see :func:`read_wav_bytes`). A missing/unreadable file is an :class:`AudioError` too."""
     p = Path(path)
+    name = p.name or str(p)
     try:
         data = p.read_bytes()
     except FileNotFoundError:
-        raise AudioError(f"{p} does not exist") from None
+        raise AudioError(f"{name} does not exist") from None
     except IsADirectoryError:
-        raise AudioError(f"{p} is a directory, not a recording") from None
+        raise AudioError(f"{name} is a directory, not a recording") from None
     except OSError as exc:
-        raise AudioError(f"{p} could not be read: {exc.strerror or exc}") from None
+        raise AudioError(f"{name} could not be read: {exc.strerror or exc}") from None
     return read_wav_bytes(data, path=str(p))
 
 

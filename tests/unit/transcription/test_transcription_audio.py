@@ -102,7 +102,8 @@ def test_unknown_chunks_before_data_are_skipped():
         (b"<html><body>502 Bad Gateway</body></html>", "HTML"),
         (b"ID3\x04\x00\x00\x00\x00\x00\x00" + b"\x00" * 100, "MP3"),
         (b"\x00" * 400, "all zero bytes"),
-        (b"RIFF\x10\x00\x00\x00WAVEfmt ", "no 'fmt ' chunk"),
+        (b"RIFF\x10\x00\x00\x00WAVEfmt ", "truncated inside its WAV header"),
+        (b"RIFF\x10\x00\x00\x00WAVEjunk\x00\x00\x00\x00", "no 'fmt ' chunk"),
         (_wav_bytes(1, 1, 8000, 16, b"\x00" * 1000, declared=160_000), "truncated"),
         (_wav_bytes(1, 1, 8000, 16, b""), "holds no audio"),
         (_wav_bytes(1, 3, 8000, 16, b"\x00" * 6000), "3 channels"),
@@ -128,6 +129,23 @@ def test_header_without_data_chunk(tmp_path):
     header_only = full[: full.index(b"data")]
     with pytest.raises(AudioError, match="no 'data' chunk"):
         read_wav_bytes(header_only)
+
+
+def test_a_file_cut_inside_its_header_is_called_truncated():
+    # 18 bytes: RIFF header + the first bytes of the 'fmt ' chunk header (a download cut very early)
+    with pytest.raises(AudioError, match="truncated inside its WAV header .*18 bytes"):
+        read_wav_bytes(b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00", path="RE1.wav")
+
+
+def test_errors_name_the_file_not_the_machine_path(tmp_path):
+    """Errors land in gold tables: a local absolute path would differ between machines and leak layout."""
+    bad = tmp_path / "landing" / "RE9.wav"
+    bad.parent.mkdir()
+    bad.write_bytes(b"<html>oops</html>")
+    for target in (bad, tmp_path / "landing" / "RE404.wav"):
+        with pytest.raises(AudioError) as exc:
+            read_wav(target)
+        assert str(tmp_path) not in str(exc.value) and target.name in str(exc.value)
 
 
 def test_missing_file_and_directory(tmp_path):
