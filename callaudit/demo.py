@@ -125,7 +125,9 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
                   f"(Spark start-up {result.pipeline.startup_seconds or 0:.0f}s); log: {result.pipeline.log_path}")
     result.steps[name] = time.perf_counter() - t0
     if not result.pipeline.ok:
-        raise UserError(f"the pipeline did not complete ({result.pipeline.state})",
+        first_error = result.pipeline.errors[0] if result.pipeline.errors else None
+        raise UserError(f"the pipeline did not complete ({result.pipeline.state or 'it stopped before its first flow'})"
+                        + (f": {first_error}" if first_error else ""),
                         hint=f"see {result.pipeline.log_path}; rerun `callaudit pipeline run` to resume")
 
     # 4. what an analyst sees

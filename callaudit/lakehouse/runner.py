@@ -8,9 +8,13 @@ progress display, keep the full log under ``lakehouse/logs/``, and summarise wha
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import os
 import re
+import socket
 import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -19,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from callaudit.config import PROJECT_ROOT, Settings, load_settings
+from callaudit.errors import UserError
 from callaudit.lakehouse.runtime import bootstrap_metastore, prepare_conf_dir, spark_env
 
 SPEC_TEMPLATE = PROJECT_ROOT / "spark-pipeline.yml"
@@ -124,6 +129,56 @@ def ensure_landing_layout(settings: Settings) -> None:
         (settings.landing / sub).mkdir(parents=True, exist_ok=True)
 
 
+# ``spark-pipelines --remote local[N]`` starts a Spark Connect server on the fixed port 15002 and its client connects
+# to exactly that port (pyspark only picks an ephemeral port under SPARK_TESTING, which also changes JVM behaviour).
+# Two runs on one machine — even for different lakehouses — would collide with a BindException, so runs take turns
+# through a machine-wide lock: a second run waits and says so instead of failing.
+CONNECT_PORT = 15002
+PORT_FREE_TIMEOUT_S = 60.0
+
+
+def _port_listening(port: int) -> bool:
+    with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        return True
+    return False
+
+
+class ConnectPortLock:
+    """Machine-wide turn for the Spark Connect port (an ``flock``; released by the OS if we die)."""
+
+    def __init__(self, port: int = CONNECT_PORT):
+        self.port = port
+        self.path = Path(tempfile.gettempdir()) / f"callaudit-spark-connect-{port}.lock"
+        self._fh = None
+
+    def acquire(self, say=lambda msg: print(msg, file=sys.stderr)) -> None:
+        self._fh = self.path.open("a+")
+        try:
+            fcntl.flock(self._fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"another pipeline run on this machine is using the Spark Connect port {self.port}; "
+                "waiting for it to finish...")
+            fcntl.flock(self._fh, fcntl.LOCK_EX)
+        deadline = time.monotonic() + PORT_FREE_TIMEOUT_S
+        while _port_listening(self.port):  # a run that just ended may still be closing its server
+            if time.monotonic() > deadline:
+                self.release()
+                raise UserError(
+                    f"port {self.port} is in use by another program (a Spark Connect server not started by "
+                    "callaudit?)",
+                    hint=f"spark-pipelines needs port {self.port}: stop that server (e.g. `ss -ltnp | grep "
+                         f"{self.port}` shows who holds it) and run again",
+                )
+            time.sleep(0.5)
+
+    def release(self) -> None:
+        if self._fh is not None:
+            with contextlib.suppress(OSError):
+                fcntl.flock(self._fh, fcntl.LOCK_UN)
+            self._fh.close()
+            self._fh = None
+
+
 class PipelineProcess:
     """A running ``spark-pipelines`` process whose events can be followed (and which tests can kill)."""
 
@@ -150,8 +205,14 @@ class PipelineProcess:
         self.result = PipelineRun(log_path=self.settings.logs / f"pipeline-{stamp}-{os.getpid()}.log")
         self._log = self.result.log_path.open("w")
         self._log.write("$ " + " ".join(cmd) + "\n")
-        self.proc = subprocess.Popen(cmd, env=env, cwd=self.settings.home, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True)
+        self._port_lock = ConnectPortLock()
+        self._port_lock.acquire()
+        try:
+            self.proc = subprocess.Popen(cmd, env=env, cwd=self.settings.home, stdout=subprocess.PIPE,
+                                         stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True)
+        except BaseException:
+            self._port_lock.release()
+            raise
 
     def events(self) -> Iterator[tuple[str, str]]:
         """Yield ("flow", name) / ("run", state) as they happen; log every line."""
@@ -185,6 +246,7 @@ class PipelineProcess:
         for _ in self.events():
             pass
         self.result.returncode = self.proc.wait(timeout=timeout)
+        self._port_lock.release()
         self.result.finished_at = time.time()
         self._log.close()
         if self.result.state is None and self.result.returncode == 0 and self.result.flows:
@@ -198,6 +260,7 @@ class PipelineProcess:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait()
+        self._port_lock.release()
         self.result.returncode = self.proc.returncode
         self.result.finished_at = time.time()
         self.result.state = "KILLED"

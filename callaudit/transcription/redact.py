@@ -71,6 +71,10 @@ UNIT_AFTER = {"horas", "hora", "minutos", "minuto", "segundos", "dias", "meses",
 EMAIL_CONNECTORS = {"punto", "guion", "raya", "underscore", "subrayado", "_", "-", "."}  # + "guion bajo"
 GLUED = {"pegado", "pegados", "junto", "juntos"}  # "todo pegado": the words before are written together
 NOT_LOCAL_PART = {"es", "mi", "correo", "email", "mail", "el", "la", "a", "de", "si", "claro", "electronico"}
+# Words that announce *some* number ("¿me confirma el número nuevo?"): only used by the last, most tolerant pass
+GENERIC_CONTEXT = {"numero", "numeros", "codigo", "radicado"}
+ANSWER_MIN_DIGITS = 5  # the last pass: 5+ digits heard in an answer to a number request
+ANSWER_RATIO = 0.4
 CONTEXT_SECONDS = 30.0
 CONTEXT_TOKENS = 20
 ANSWER_GAP_S = 4.0  # a longer pause between two segments of one speaker ends a number
@@ -210,8 +214,9 @@ def _number_runs(toks: list[Tok], taken: list[bool], barrier: list[bool]) -> lis
     return runs
 
 
-def _loose_runs(toks: list[Tok], taken: list[bool], barrier: list[bool]) -> list[tuple[int, int, str, int]]:
-    """Like :func:`_number_runs` but tolerating up to two short glue tokens between number groups.
+def _loose_runs(toks: list[Tok], taken: list[bool], barrier: list[bool], max_glue: int = 2,
+                max_glue_len: int = 4) -> list[tuple[int, int, str, int]]:
+    """Like :func:`_number_runs` but tolerating up to ``max_glue`` short glue tokens between number groups.
 
     Telephone ASR mangles digit strings: "uno cero tres dos cuatro…" comes back as "uno de los tres más cuatro
     cinco seis y siete…". These runs are only redacted when a context word was said (see :func:`detect`).
@@ -234,7 +239,7 @@ def _loose_runs(toks: list[Tok], taken: list[bool], barrier: list[bool]) -> list
                 last = end
                 continue
             g = end
-            while (g < n and g - end < 2 and not taken[g] and not barrier[g] and len(norms[g]) <= 4
+            while (g < n and g - end < max_glue and not taken[g] and not barrier[g] and len(norms[g]) <= max_glue_len
                    and norms[g] not in AMOUNT_AFTER and norms[g] not in UNIT_AFTER
                    and not _number_at(toks, norms, g)):
                 g += 1
@@ -247,27 +252,30 @@ def _loose_runs(toks: list[Tok], taken: list[bool], barrier: list[bool]) -> list
     return runs
 
 
-def _context(stream: list[Tok], run_start: int, others: list[Tok]) -> str | None:
-    """Type of the nearest context keyword said before the run (own speaker: 20 tokens; anyone: 30 s)."""
+def _context(stream: list[Tok], run_start: int, others: list[Tok], generic: bool = False) -> str | None:
+    """Type of the nearest context keyword said before the run (own speaker: 20 tokens; anyone: 30 s).
+
+    With ``generic``, "número"/"código"/"radicado" count too (as ``NUMERO``): the agent asked for *a* number.
+    """
     t0 = stream[run_start].time
     best: tuple[float, int, str] | None = None
     for k in range(max(0, run_start - CONTEXT_TOKENS), run_start):
-        kind = _keyword(stream, k)
+        kind = _keyword(stream, k, generic)
         if kind and (best is None or (stream[k].time, 1) >= best[:2]):
             best = (stream[k].time, 1, kind)
     for k, tok in enumerate(others):
         if t0 - CONTEXT_SECONDS <= tok.time <= t0 + 0.5:
-            kind = _keyword(others, k)
+            kind = _keyword(others, k, generic)
             if kind and (best is None or (tok.time, 0) > best[:2]):
                 best = (tok.time, 0, kind)
     return best[2] if best else None
 
 
-def _keyword(toks: list[Tok], k: int) -> str | None:
+def _keyword(toks: list[Tok], k: int, generic: bool = False) -> str | None:
     w = toks[k].norm
     if w == "ce" and k + 1 < len(toks) and toks[k + 1].norm == "ce":  # "c.c." said aloud: "ce ce"
         return "CEDULA"
-    return _KEYWORD_TYPE.get(w)
+    return _KEYWORD_TYPE.get(w) or ("NUMERO" if generic and w in GENERIC_CONTEXT else None)
 
 
 def classify(digits: str, plus: bool, context: str | None) -> str | None:
@@ -343,6 +351,21 @@ def detect(stream: list[Tok], others: list[Tok] | None = None) -> list[Span]:
             spans.append(Span(classify(digits, False, None) or "NUMERO", start, end))
         else:
             continue
+        for k in range(start, end):
+            taken[k] = True
+    # third pass: the answer to a number request, as telephone ASR really writes it — "uno se los mos, cuatro mos
+    # uno, cuatro siete mosos" for "uno cero dos, cuatro dos uno, cuatro siete dos ocho": digits the recogniser
+    # turned into short non-words. A context word is required (a generic "número" will do), 5+ digits must
+    # survive and numbers must make up 40 % of the span; five or more digits of an answer never stay readable.
+    for start, end, digits, number_tokens in _loose_runs(stream, taken, barrier, max_glue=3, max_glue_len=5):
+        after = stream[end].norm if end < len(stream) else ""
+        if (after in AMOUNT_AFTER or after in UNIT_AFTER or len(digits) < ANSWER_MIN_DIGITS
+                or number_tokens < ANSWER_RATIO * (end - start)):
+            continue
+        context = _context(stream, start, others, generic=True)
+        if not context:
+            continue
+        spans.append(Span(context if context != "TARJETA" or len(digits) >= 8 else "NUMERO", start, end))
         for k in range(start, end):
             taken[k] = True
     spans.extend(Span("NUMERO", a, b) for a, b in deferred if not any(taken[a:b]))

@@ -103,6 +103,23 @@ def test_mangled_asr_digits_are_typed_by_context():
     assert redact_text(sparse) == sparse
 
 
+def test_an_answer_to_a_number_request_is_redacted_even_when_asr_turned_digits_into_non_words():
+    # Whisper base on a synthetic call (bench_transcription, seed 7): the agent asked "¿me regala el número del
+    # titular?" ("número de duranetitular"), the customer read "uno cero dos, cuatro dos uno, cuatro siete dos ocho"
+    segments = [
+        _seg("agent", 2, "Perfecto, primero, me regala el número de duranetitular.", 10.2),
+        _seg("customer", 1, "Claro que sí, uno se los mos, cuatro mos uno, cuatro siete mosos.", 14.4),
+    ]
+    red, counts = redact_segments(segments)
+    assert red[1].text == "Claro que sí, [NUMERO] mosos." and counts == {"NUMERO": 1}
+    # without anyone asking for a number, the same sparse words are not taken for one
+    alone = "uno se los mos, cuatro mos uno, cuatro siete mosos"
+    assert redact_text(alone) == alone
+    # and a question about a number followed by a short answer keeps the answer (4 digits: not an identifier)
+    assert redact_text("¿cuál es el número de la oficina? es la tres cero uno dos") == \
+        "¿cuál es el número de la oficina? es la tres cero uno dos"
+
+
 # ---- across ASR splits and speakers --------------------------------------------------------------------------
 def test_context_from_the_other_speaker_and_number_split_across_segments():
     segments = [
