@@ -65,10 +65,14 @@ class Transcript:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Transcript:
+        # Spark's ``to_json`` leaves out null fields: a missing optional field is a null, not an error
         data = dict(data)
+        data.setdefault("recording_sid", None)
+        data.setdefault("call_sid", None)
         segments = []
         for seg in data.pop("segments", None) or []:
             seg = dict(seg)
+            seg.setdefault("channel", None)
             words = [Word(**w) for w in (seg.pop("words", None) or [])]
             segments.append(Segment(words=words, **seg))
         known = {f for f in cls.__dataclass_fields__}

@@ -198,14 +198,23 @@ def bench(
         "pipeline": lambda: bench_pipeline(quick, pipeline_calls),
         "accuracy": lambda: bench_accuracy(quick, accuracy_calls),
     }
+    failed: list[str] = []
     for key in wanted:
         typer.secho(f"== {key}", bold=True, err=True)
         started = time.perf_counter()
-        results[key] = runners[key]()
+        try:
+            results[key] = runners[key]()
+        except Exception as exc:  # one broken section must not throw away the figures of the others
+            failed.append(key)
+            typer.secho(f"   section {key} failed: {exc}", fg="red", err=True)
+            continue
         typer.echo(_strip_ansi(results[key][0]))
         typer.secho(f"   ({time.perf_counter() - started:.0f} s)", err=True)
-    write_markdown(results, out, info)
+        write_markdown(results, out, info)  # after every section: a later failure keeps what was measured
     typer.echo(f"written: {out}")
+    if failed:
+        raise UserError(f"benchmark section(s) failed: {', '.join(failed)} (the others were written to {out})",
+                        hint=f"rerun only those: callaudit bench --only {','.join(failed)}")
 
 
 def register(app: typer.Typer) -> None:

@@ -43,3 +43,19 @@ def test_score_call_pandas_and_rowwise_udfs_equal_the_core(spark):
                     assert actual[name] == expected[name], (make.__name__, sid, name)
     unreadable = [r for r in want.values() if r["recording_sid"] is None][0]
     assert unreadable["needs_manual_review"] and unreadable["quality_score"] is None
+
+
+@pytest.mark.spark
+def test_a_mono_transcript_survives_the_struct_to_json_hop_into_score_call(spark):
+    """The pipeline feeds ``score_call`` with ``to_json(transcript_redacted)``, which drops null fields — a mono
+    recording's segments have ``channel = null``. That must score like any transcript, not as unreadable."""
+    t = synthetic_transcripts(1, seed=5)[0]
+    for seg in t.segments:
+        seg.channel, seg.speaker = None, "unknown"
+    t.agent_channel, t.channels = None, 1
+    df = spark.createDataFrame([(t.to_json(),)], "t string") \
+        .select(F.from_json("t", TRANSCRIPT_TYPE).alias("s")) \
+        .select(make_score_call()(F.to_json("s"), F.lit(60.0), F.lit(None).cast("string")).alias("a"))
+    audit = df.select("a.*").collect()[0]
+    assert "transcription_error" not in (audit["review_codes"] or [])
+    assert audit["recording_sid"] == t.recording_sid and audit["quality_score"] is not None

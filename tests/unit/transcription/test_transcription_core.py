@@ -169,3 +169,21 @@ def test_cli_silent_call_prints_no_speech(tmp_path):
     assert result.exit_code == 0
     assert "(no speech found)" in result.output and "agent on channel 2" in result.output
     assert "redacted: nothing found" in result.output
+
+
+def test_a_transcript_from_spark_to_json_without_its_null_fields_reads_back():
+    """Spark's ``to_json`` drops null fields (a mono segment's channel, a missing sid): still a transcript."""
+    import json
+
+    from callaudit.transcript import Segment, Transcript, Word
+
+    original = Transcript(recording_sid=None, call_sid="CA1", segments=[
+        Segment("unknown", None, 0.0, 1.0, "hola", 0.9, [Word("hola", 0.0, 0.5, None)])])
+    def drop_nulls(obj):
+        if isinstance(obj, dict):
+            return {k: drop_nulls(v) for k, v in obj.items() if v is not None}
+        return [drop_nulls(v) for v in obj] if isinstance(obj, list) else obj
+
+    as_spark_writes_it = json.dumps(drop_nulls(original.to_dict()))
+    assert "channel" not in as_spark_writes_it and "recording_sid" not in as_spark_writes_it
+    assert Transcript.from_json(as_spark_writes_it) == original
