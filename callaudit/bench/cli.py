@@ -150,6 +150,10 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
     existing = out.read_text() if out.exists() else ""
     parts = ["# Benchmarks", "", "Written by `callaudit bench` (`make bench`). Figures are measurements, not "
              "targets; each section says the command that produced it and the machine it ran on.", ""]
+    # a hand-written summary (what the figures mean) between these markers survives regeneration
+    summary = re.search(r"<!-- summary -->.*?<!-- /summary -->", existing, re.S)
+    if summary:
+        parts += [summary.group(0), ""]
     for key in SECTIONS:
         if key in results:
             text, commands = results[key]

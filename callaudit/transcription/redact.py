@@ -58,7 +58,8 @@ UNCLASSIFIED_MIN_DIGITS = 6  # six or more digits never survive: [NUMERO] when t
 DENSE_RATIO = 0.6  # a mangled run counts without context when this share of its tokens are numbers
 
 CONTEXT_WORDS = {
-    "CEDULA": {"cedula", "cedulas", "documento", "identificacion", "cc", "c.c", "pasaporte", "extranjeria", "nit"},
+    "CEDULA": {"cedula", "cedulas", "documento", "identificacion", "identidad", "cc", "c.c", "pasaporte", "extranjeria",
+               "nit"},
     "TELEFONO": {"telefono", "telefonos", "celular", "movil", "whatsapp", "fijo", "telefonico", "contacto"},
     "TARJETA": {"tarjeta", "credito", "debito", "visa", "mastercard", "amex", "plastico"},
 }
@@ -75,6 +76,9 @@ NOT_LOCAL_PART = {"es", "mi", "correo", "email", "mail", "el", "la", "a", "de", 
 GENERIC_CONTEXT = {"numero", "numeros", "codigo", "radicado"}
 ANSWER_MIN_DIGITS = 5  # the last pass: 5+ digits heard in an answer to a number request
 ANSWER_RATIO = 0.4
+ASKED_MIN_DIGITS = 3  # the last pass: what is left of a number given in answer to a question for one
+ASKED_RATIO = 0.3
+ASKED_SECONDS = 15.0
 CONTEXT_SECONDS = 30.0
 CONTEXT_TOKENS = 20
 ANSWER_GAP_S = 4.0  # a longer pause between two segments of one speaker ends a number
@@ -271,6 +275,17 @@ def _context(stream: list[Tok], run_start: int, others: list[Tok], generic: bool
     return best[2] if best else None
 
 
+def _asked(t0: float, others: list[Tok]) -> str | None:
+    """Type of the identifier the *other* speaker asked for in the ``ASKED_SECONDS`` before ``t0`` (or None)."""
+    best: tuple[float, str] | None = None
+    for k, tok in enumerate(others):
+        if t0 - ASKED_SECONDS <= tok.time <= t0 + 0.5:
+            kind = _keyword(others, k, generic=True)
+            if kind and (best is None or tok.time > best[0]):
+                best = (tok.time, kind)
+    return best[1] if best else None
+
+
 def _keyword(toks: list[Tok], k: int, generic: bool = False) -> str | None:
     w = toks[k].norm
     if w == "ce" and k + 1 < len(toks) and toks[k + 1].norm == "ce":  # "c.c." said aloud: "ce ce"
@@ -363,6 +378,20 @@ def detect(stream: list[Tok], others: list[Tok] | None = None) -> list[Span]:
                 or number_tokens < ANSWER_RATIO * (end - start)):
             continue
         context = _context(stream, start, others, generic=True)
+        if not context:
+            continue
+        spans.append(Span(context if context != "TARJETA" or len(digits) >= 8 else "NUMERO", start, end))
+        for k in range(start, end):
+            taken[k] = True
+    # fourth pass: the direct answer to the other speaker's request for an identifier, when the recogniser kept
+    # only a few digits of it ("Me demora su noceo, no smo su no, cuatro tres nueve uno cinto" for a cédula read
+    # aloud): 3+ digits within 15 s of the question, longer garbled words allowed between them, 30 % density.
+    for start, end, digits, number_tokens in _loose_runs(stream, taken, barrier, max_glue=3, max_glue_len=8):
+        after = stream[end].norm if end < len(stream) else ""
+        if (after in AMOUNT_AFTER or after in UNIT_AFTER or len(digits) < ASKED_MIN_DIGITS
+                or number_tokens < ASKED_RATIO * (end - start)):
+            continue
+        context = _asked(stream[start].time, others)
         if not context:
             continue
         spans.append(Span(context if context != "TARJETA" or len(digits) >= 8 else "NUMERO", start, end))

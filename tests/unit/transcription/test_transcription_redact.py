@@ -120,6 +120,40 @@ def test_an_answer_to_a_number_request_is_redacted_even_when_asr_turned_digits_i
         "¿cuál es el número de la oficina? es la tres cero uno dos"
 
 
+@pytest.mark.parametrize(
+    ("question", "answer", "expected"),
+    [
+        # what Whisper base wrote on synthetic calls (bench_transcription --calls 8, seed 7): what is left of a
+        # cédula or phone number given in answer is still redacted
+        ("¡Perfecto! ¡Primero, me regala el número de duranelticular!",
+         "Claro, ¿qué sí? Uno se los mostro, cuatro moz unos, cuatro siete mozosos...",
+         "Claro, ¿qué sí? [NUMERO] mozosos..."),
+        ("¡Con gusto! Me confirma el número nuevo, por favor.",
+         "...se preguno seis, dos moz siete, no uno nos mostro.", "...se preguno [NUMERO] nos mostro."),
+        ("Contusto, para la valinar su identidad, me vea la su lume o necel, ula por favor.",
+         "Me demora su noceo, no smo su no, cuatro tres nueve uno cinto.",
+         "Me demora su noceo, no smo su no, [CEDULA] cinto."),
+        # answers that merely contain small numbers stay as they are
+        ("¿Me regala su número de cédula?", "Sí, claro, tengo tres cuentas, una de ahorros y dos corrientes.",
+         "Sí, claro, tengo tres cuentas, una de ahorros y dos corrientes."),
+        ("¿Cuál es el número de su pedido?", "Eh, son como dos o tres pedidos, el último llegó hace cuatro días.",
+         "Eh, son como dos o tres pedidos, el último llegó hace cuatro días."),
+    ],
+)
+def test_what_is_left_of_a_number_given_in_answer_is_redacted(question, answer, expected):
+    red, _ = redact_segments([_seg("agent", 2, question, 0.0), _seg("customer", 1, answer, 6.0)])
+    assert red[1].text == expected
+
+
+def test_digits_long_after_the_question_are_not_taken_for_the_answer():
+    segments = [_seg("agent", 2, "¿Me confirma el número nuevo?", 0.0),
+                _seg("customer", 1, "Un momento.", 3.0),
+                _seg("agent", 2, "Listo, le ayudo con otra cosa.", 20.0),
+                _seg("customer", 1, "Sí, eran tres uno cinco cosas.", 40.0)]
+    red, _ = redact_segments(segments)
+    assert red[3].text == "Sí, eran tres uno cinco cosas."
+
+
 # ---- across ASR splits and speakers --------------------------------------------------------------------------
 def test_context_from_the_other_speaker_and_number_split_across_segments():
     segments = [
