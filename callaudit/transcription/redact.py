@@ -329,6 +329,23 @@ def _barriers(stream: list[Tok], others: list[Tok]) -> list[bool]:
     return out
 
 
+def _answer_pass(stream: list[Tok], taken: list[bool], barrier: list[bool], spans: list[Span], *,
+                 max_glue_len: int, min_digits: int, ratio: float, context_of) -> None:
+    """Redact loose number runs (up to 3 glue words of ``max_glue_len`` chars) with ``min_digits`` digits at
+    ``ratio`` density for which ``context_of(start)`` names the identifier asked for; marks them ``taken``."""
+    for start, end, digits, number_tokens in _loose_runs(stream, taken, barrier, max_glue=3, max_glue_len=max_glue_len):
+        after = stream[end].norm if end < len(stream) else ""
+        if (after in AMOUNT_AFTER or after in UNIT_AFTER or len(digits) < min_digits
+                or number_tokens < ratio * (end - start)):
+            continue
+        context = context_of(start)
+        if not context:
+            continue
+        spans.append(Span(context if context != "TARJETA" or len(digits) >= 8 else "NUMERO", start, end))
+        for k in range(start, end):
+            taken[k] = True
+
+
 def detect(stream: list[Tok], others: list[Tok] | None = None) -> list[Span]:
     """PII spans in one speaker's token stream; ``others`` = the other speakers' tokens (context only)."""
     others = others or []
@@ -372,31 +389,13 @@ def detect(stream: list[Tok], others: list[Tok] | None = None) -> list[Span]:
     # uno, cuatro siete mosos" for "uno cero dos, cuatro dos uno, cuatro siete dos ocho": digits the recogniser
     # turned into short non-words. A context word is required (a generic "número" will do), 5+ digits must
     # survive and numbers must make up 40 % of the span; five or more digits of an answer never stay readable.
-    for start, end, digits, number_tokens in _loose_runs(stream, taken, barrier, max_glue=3, max_glue_len=5):
-        after = stream[end].norm if end < len(stream) else ""
-        if (after in AMOUNT_AFTER or after in UNIT_AFTER or len(digits) < ANSWER_MIN_DIGITS
-                or number_tokens < ANSWER_RATIO * (end - start)):
-            continue
-        context = _context(stream, start, others, generic=True)
-        if not context:
-            continue
-        spans.append(Span(context if context != "TARJETA" or len(digits) >= 8 else "NUMERO", start, end))
-        for k in range(start, end):
-            taken[k] = True
+    _answer_pass(stream, taken, barrier, spans, max_glue_len=5, min_digits=ANSWER_MIN_DIGITS, ratio=ANSWER_RATIO,
+                 context_of=lambda start: _context(stream, start, others, generic=True))
     # fourth pass: the direct answer to the other speaker's request for an identifier, when the recogniser kept
     # only a few digits of it ("Me demora su noceo, no smo su no, cuatro tres nueve uno cinto" for a cédula read
     # aloud): 3+ digits within 15 s of the question, longer garbled words allowed between them, 30 % density.
-    for start, end, digits, number_tokens in _loose_runs(stream, taken, barrier, max_glue=3, max_glue_len=8):
-        after = stream[end].norm if end < len(stream) else ""
-        if (after in AMOUNT_AFTER or after in UNIT_AFTER or len(digits) < ASKED_MIN_DIGITS
-                or number_tokens < ASKED_RATIO * (end - start)):
-            continue
-        context = _asked(stream[start].time, others)
-        if not context:
-            continue
-        spans.append(Span(context if context != "TARJETA" or len(digits) >= 8 else "NUMERO", start, end))
-        for k in range(start, end):
-            taken[k] = True
+    _answer_pass(stream, taken, barrier, spans, max_glue_len=8, min_digits=ASKED_MIN_DIGITS, ratio=ASKED_RATIO,
+                 context_of=lambda start: _asked(stream[start].time, others))
     spans.extend(Span("NUMERO", a, b) for a, b in deferred if not any(taken[a:b]))
     return sorted(spans, key=lambda s: s.i)
 
