@@ -11,23 +11,9 @@ import random
 import unicodedata
 
 from callaudit.synth.phrases import DIGIT_WORDS, EMAIL_DOMAINS
+from callaudit.transcription.redact import luhn_ok as luhn_valid  # one Luhn check for generator and detector
 
 PII_TYPES = ("CEDULA", "TARJETA", "TELEFONO", "EMAIL")
-
-
-def luhn_valid(digits: str) -> bool:
-    """True when ``digits`` passes the Luhn (mod 10) check used by payment cards."""
-    if not digits.isdigit() or len(digits) < 2:
-        return False
-    total = 0
-    for i, ch in enumerate(reversed(digits)):
-        d = int(ch)
-        if i % 2 == 1:
-            d *= 2
-            if d > 9:
-                d -= 9
-        total += d
-    return total % 10 == 0
 
 
 def luhn_check_digit(partial: str) -> str:

@@ -20,22 +20,10 @@ import random
 import time
 from functools import lru_cache
 
-API_VERSION = "2010-04-01"
-API_HOST = "https://api.twilio.com"
+from callaudit.twilio.resources import API_HOST, API_VERSION, CALL_SUBRESOURCES, recording_subresource_uris
+
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-
-CALL_SUBRESOURCES = (
-    ("notifications", "Notifications"),
-    ("recordings", "Recordings"),
-    ("payments", "Payments"),
-    ("events", "Events"),
-    ("siprec", "Siprec"),
-    ("streams", "Streams"),
-    ("transcriptions", "Transcriptions"),
-    ("user_defined_message_subscriptions", "UserDefinedMessageSubscriptions"),
-    ("user_defined_messages", "UserDefinedMessages"),
-)
 
 _CALL_SUBRESOURCE_SUFFIXES = tuple((key, f"/{name}.json") for key, name in CALL_SUBRESOURCES)
 
@@ -202,9 +190,6 @@ def recording_resource(
         "error_code": 16102 if status == "absent" else None,
         "uri": f"{base}.json",
         "encryption_details": None,
-        "subresource_uris": {
-            "add_on_results": f"{base}/AddOnResults.json",
-            "transcriptions": f"{base}/Transcriptions.json",
-        },
+        "subresource_uris": recording_subresource_uris(account_sid, sid),
         "media_url": f"{API_HOST}{base}",
     }

@@ -91,20 +91,23 @@ def account_uri(account_sid: str) -> str:
     return f"/{API_VERSION}/Accounts/{account_sid}"
 
 
+# a Call's ``subresource_uris``: (key, path segment), in the spec's order
+CALL_SUBRESOURCES = (
+    ("notifications", "Notifications"),
+    ("recordings", "Recordings"),
+    ("payments", "Payments"),
+    ("events", "Events"),
+    ("siprec", "Siprec"),
+    ("streams", "Streams"),
+    ("transcriptions", "Transcriptions"),
+    ("user_defined_message_subscriptions", "UserDefinedMessageSubscriptions"),
+    ("user_defined_messages", "UserDefinedMessages"),
+)
+
+
 def call_subresource_uris(account_sid: str, call_sid: str) -> dict[str, str]:
     base = f"{account_uri(account_sid)}/Calls/{call_sid}"
-    names = {
-        "notifications": "Notifications",
-        "recordings": "Recordings",
-        "payments": "Payments",
-        "events": "Events",
-        "siprec": "Siprec",
-        "streams": "Streams",
-        "transcriptions": "Transcriptions",
-        "user_defined_message_subscriptions": "UserDefinedMessageSubscriptions",
-        "user_defined_messages": "UserDefinedMessages",
-    }
-    return {key: f"{base}/{name}.json" for key, name in names.items()}
+    return {key: f"{base}/{name}.json" for key, name in CALL_SUBRESOURCES}
 
 
 def recording_subresource_uris(account_sid: str, recording_sid: str) -> dict[str, str]:
