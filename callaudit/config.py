@@ -62,7 +62,7 @@ class Settings:
     twilio_api_base_url: str | None = None
     transcription_engine: str = "whisper"
     agent_channel: int | None = None
-    scorecard_path: Path = field(default_factory=lambda: PROJECT_ROOT / "scorecards" / "callaudit_v1.yml")
+    scorecard_path: Path = field(default_factory=lambda: PROJECT_ROOT / "scorecards" / "callaudit_v2.yml")
     spark_master: str = "local[2]"
 
     # ---- derived locations -------------------------------------------------------------------------------

@@ -22,17 +22,20 @@ How a call is scored (the scorecard holds every number):
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from callaudit.scoring.matching import ForbiddenMatcher, Match, PhraseMatcher, find_name
+from callaudit.scoring.forms import NameCheck, similarity
+from callaudit.scoring.matching import ForbiddenMatcher, FormPhraseMatcher, Match, PhraseMatcher, find_name
 from callaudit.scoring.metrics import ConversationMetrics, conversation_metrics
 from callaudit.scoring.normalize import TokenizedSegment, normalize, tokenize_segment
 from callaudit.scoring.scorecard import Criterion, Scorecard, cached_scorecard
 from callaudit.scoring.sentiment import LexiconSentiment, SentimentEngine
 from callaudit.transcript import Transcript
 
-MET, NOT_MET, NA = "met", "not_met", "na"
+MET, NOT_MET, NA, UNDETERMINED = "met", "not_met", "na", "undetermined"
+
+SPEAKER_ES = {"agent": "agente", "customer": "cliente", "unknown": "hablante sin identificar"}
 
 # speaker_mode values
 SPEAKERS_KNOWN = "speaker_channels"
@@ -54,17 +57,21 @@ class ReviewReason:
 class CriterionResult:
     key: str
     label: str
-    status: str  # met | not_met | na
+    status: str  # met | not_met | na | undetermined (the recogniser was too unsure to tell: review)
     weight: float
     earned: float
     reason: str
     match: Match | None = None
     outside_window: Match | None = None
     other_speaker: Match | None = None
+    confidence: float | None = None  # the recogniser's mean word probability over the decisive words
+    critical: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status,
+            "confidence": None if self.confidence is None else round(self.confidence, 3),
+            "critical": self.critical,
             "label": self.label,
             "weight": self.weight,
             "earned": round(self.earned, 3),
@@ -82,10 +89,10 @@ class Audit:
     scorecard_version: str
     transcription_engine: str | None
     speaker_mode: str
-    has_greeting: bool
-    has_identification: bool
-    has_help_offer: bool
-    has_farewell: bool
+    has_greeting: bool | None  # None: not determinable (see undetermined_criteria)
+    has_identification: bool | None
+    has_help_offer: bool | None
+    has_farewell: bool | None
     na_criteria: list[str]
     missed_criteria: list[str]
     forbidden_words: list[str]
@@ -103,6 +110,12 @@ class Audit:
     evidence: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
     possible_forbidden_words: list[str] = field(default_factory=list)  # heard with low confidence: review only
+    undetermined_criteria: list[str] = field(default_factory=list)
+    critical_errors: list[dict[str, Any]] = field(default_factory=list)  # {code, component, message, start}
+    category_reason: str = ""
+    customer_final_sentiment: float | None = None  # the customer's last turns
+    customer_ends_upset: bool | None = None
+    scorecard_checksum: str = ""
 
     @property
     def review_codes(self) -> list[str]:
@@ -121,26 +134,85 @@ class Audit:
 # ---- compiled matchers, once per scorecard ----------------------------------------------------------------
 @dataclass
 class _Compiled:
-    criteria: dict[str, PhraseMatcher]
+    criteria: dict[str, PhraseMatcher | FormPhraseMatcher]
     forbidden: ForbiddenMatcher
-    escalation: PhraseMatcher
+    escalation: PhraseMatcher | FormPhraseMatcher
     lexicon: LexiconSentiment
+    near_misses: dict[str, FormPhraseMatcher] = field(default_factory=dict)  # the same forms, heard loosely
 
 
 def compile_scorecard(card: Scorecard) -> _Compiled:
     compiled = card._cache.get("compiled")
     if compiled is None:
+        near_misses = {}
+        if card.mode == "forms":
+            criteria = {k: FormPhraseMatcher(c.phrases, card.fuzzy_threshold, card.name_stopwords)
+                        for k, c in card.criteria.items()}
+            escalation = FormPhraseMatcher(card.escalation.phrases, card.fuzzy_threshold, frozenset())
+            if card.undetermined_below is not None:
+                near_misses = {k: FormPhraseMatcher(c.phrases, card.near_miss_threshold, card.name_stopwords)
+                               for k, c in card.criteria.items()}
+        else:
+            criteria = {k: PhraseMatcher(c.phrases, card.fuzzy_threshold, card.name_stopwords, c.patterns)
+                        for k, c in card.criteria.items()}
+            escalation = PhraseMatcher(card.escalation.phrases, card.fuzzy_threshold, frozenset())
         compiled = _Compiled(
-            criteria={
-                k: PhraseMatcher(c.phrases, card.fuzzy_threshold, card.name_stopwords, c.patterns)
-                for k, c in card.criteria.items()
-            },
+            criteria=criteria,
             forbidden=ForbiddenMatcher(card.forbidden.expressions),
-            escalation=PhraseMatcher(card.escalation.phrases, card.fuzzy_threshold, frozenset()),
+            escalation=escalation,
             lexicon=LexiconSentiment.load(card.sentiment.lexicon),
+            near_misses=near_misses,
         )
         card._cache["compiled"] = compiled
     return compiled
+
+
+# ---- who is a name ----------------------------------------------------------------------------------------
+# words before a name that make it someone else's ("la doctora Ruiz", "mi compañera Laura", "San Andrés"). Not
+# articles: a recogniser often hears "le habla Ríos" as "a la Ríos".
+THIRD_PARTY_MARKERS = frozenset({
+    "san", "santa", "don", "dona", "doctor", "doctora", "dr", "dra",
+    "companero", "companera", "colega", "supervisor", "supervisora", "jefe", "jefa", "ingeniero", "ingeniera",
+    "senor", "senora", "senorita", "licenciado", "licenciada", "profesor", "profesora",
+})
+
+
+class AgentNameCheck(NameCheck):
+    """What may fill a ``{name}`` slot in an audit: the agent's own directory name (any part of it, a nickname
+    made of its first letters or syllables, or a recogniser's near-miss of it), any first name of the scorecard's
+    list, and — only when the agent's name is unknown — any other word that is not a stopword. A company or a
+    common word after "le habla" is then not taken for the agent's name."""
+
+    def __init__(self, stopwords: frozenset[str], known: frozenset[str], agent_name: str | None, threshold: float):
+        super().__init__(stopwords)
+        self.known = known
+        self.threshold = threshold
+        parts = [p for p in normalize((agent_name or "").replace(".", " ").replace("_", " ")).split()
+                 if p.isalpha() and len(p) >= 2]
+        self.parts = tuple(parts)
+        # "María Fernanda" -> "mafe", "María José" -> "majo": the usual Colombian nickname of a double name
+        self.nicknames = {parts[0][:2] + parts[1][:2]} if len(parts) >= 3 else set()
+
+    def own(self, token: str) -> bool:
+        if token in self.nicknames:
+            return True
+        for part in self.parts:
+            if similarity(token, part, self.threshold):
+                return True
+            if len(token) >= 3 and len(part) >= 5 and part.startswith(token):  # "Caro" for Carolina
+                return True
+        return False
+
+    def __call__(self, token: str, open_slot: bool = False) -> str | None:
+        if not token.isalpha() or len(token) < 2 or token in self.stopwords:
+            return None
+        if self.own(token):
+            return "agent"
+        if token in self.known:
+            return "known_name"
+        if open_slot:  # "mi nombre es Bethania": the recogniser's rendering of a name is still a name
+            return "word" if len(token) >= 3 else None
+        return None if self.parts else "word"
 
 
 # ---- the audit --------------------------------------------------------------------------------------------
@@ -182,11 +254,18 @@ def score_transcript(
     other = {"agent": customer if mode == SPEAKERS_KNOWN else [], "customer": agent if mode == SPEAKERS_KNOWN else []}
 
     first_name = _first_name(agent_name)
+    names = (AgentNameCheck(card.name_stopwords, card.known_names, agent_name, card.fuzzy_threshold)
+             if card.mode == "forms" else None)
+    # the bare own name heard in the opening: v1 listens for the first name; forms for any part of the name
+    # ("a la Ríos" is what a recogniser kept of "le habla Leidy Johana Ríos")
+    own_names = tuple(p for p in names.parts if len(p) >= 4) if names is not None else ()
     criteria: dict[str, CriterionResult] = {}
     for key, crit in card.criteria.items():
         criteria[key] = _judge(
             crit, comp.criteria[key], views[crit.speaker], other.get(crit.speaker, []), duration,
             agent_name=first_name if crit.agent_name else None, threshold=max(85.0, card.fuzzy_threshold),
+            names=names, min_confidence=card.undetermined_below if mode == SPEAKERS_KNOWN else None,
+            own_names=own_names if crit.agent_name else (), near_miss=comp.near_misses.get(key),
         )
 
     # forbidden words: whole words, the agent's channel
@@ -211,6 +290,10 @@ def score_transcript(
     cust_overall, agent_overall, quarters, sentiment_words = _sentiment(
         engine, customer_view, agent_view if mode == SPEAKERS_KNOWN else [], duration
     )
+    final_turns = customer_view[-card.sentiment.ends_upset_turns:] if mode == SPEAKERS_KNOWN else []
+    cust_final = _final_sentiment(engine, final_turns)
+    ends_upset = (None if cust_final is None or card.sentiment.ends_upset_below is None
+                  else cust_final < card.sentiment.ends_upset_below)
 
     metrics = conversation_metrics(
         segments,
@@ -223,7 +306,8 @@ def score_transcript(
     # ---- score --------------------------------------------------------------------------------------------
     components: list[dict[str, Any]] = []
     for key, res in criteria.items():
-        components.append({"name": key, "weight": res.weight, "earned": res.earned, "applicable": res.status != NA})
+        components.append({"name": key, "weight": res.weight, "earned": res.earned,
+                           "applicable": res.status not in (NA, UNDETERMINED)})
     fw = card.forbidden
     forbidden_earned = fw.weight * max(0.0, 1.0 - len(forbidden_words) * fw.penalty_per_expression)
     components.append({"name": "forbidden_words", "weight": fw.weight, "earned": forbidden_earned, "applicable": True})
@@ -231,10 +315,14 @@ def score_transcript(
     if cust_overall is None:
         components.append({"name": "customer_sentiment", "weight": sr.weight, "earned": 0.0, "applicable": False})
     else:
-        frac = (cust_overall - sr.zero_at) / (sr.full_at - sr.zero_at)
-        earned = sr.weight * min(1.0, max(0.0, frac))
+        earned = sr.weight * sr.earned_share(cust_overall)
         components.append({"name": "customer_sentiment", "weight": sr.weight, "earned": earned, "applicable": True})
+    for c in components:
+        c["section"] = card.section_of(c["name"])
     quality = _quality(card, components)
+    critical = _critical_errors(card, criteria, forbidden_hits)
+    category, category_reason = _category(card, quality, criteria, critical, ends_upset, bool(escalation_hits),
+                                          card.sentiment_bucket(cust_overall))
 
     audit = Audit(
         call_sid=transcript.call_sid,
@@ -253,7 +341,7 @@ def score_transcript(
         agent_sentiment=agent_overall,
         customer_sentiment_by_quarter=quarters,
         quality_score=quality,
-        quality_category=card.category_for(quality),
+        quality_category=category,
         needs_manual_review=False,
         review_reasons=[],
         escalation_requested=bool(escalation_hits),
@@ -261,6 +349,12 @@ def score_transcript(
         metrics=metrics,
         criteria=criteria,
         possible_forbidden_words=possible_words,
+        undetermined_criteria=[k for k, r in criteria.items() if r.status == UNDETERMINED],
+        critical_errors=critical,
+        category_reason=category_reason,
+        customer_final_sentiment=cust_final,
+        customer_ends_upset=ends_upset,
+        scorecard_checksum=card.checksum,
     )
     audit.review_reasons = _review(card, audit, escalation_hits)
     audit.needs_manual_review = bool(audit.review_reasons)
@@ -268,6 +362,10 @@ def score_transcript(
         "speaker_mode": mode,
         "note": _mode_note(mode),
         "duration_seconds": round(duration, 2),
+        "scorecard": {"version": card.version, "checksum": card.checksum},
+        "category": {"name": category, "reason": category_reason},
+        "critical_errors": critical,
+        "customer_final_sentiment": cust_final,
         "criteria": {k: r.to_dict() for k, r in criteria.items()},
         "forbidden_words": [m.to_dict() for m in forbidden_hits],
         "possible_forbidden_words": [{**m.to_dict(), "mean_word_probability": round(p, 3)} for m, p in doubtful_hits],
@@ -277,14 +375,90 @@ def score_transcript(
             "components": [{**c, "earned": round(c["earned"], 3)} for c in components],
             "earned": round(sum(c["earned"] for c in components if c["applicable"]), 3),
             "possible": sum(c["weight"] for c in components if c["applicable"]),
+            "sections": _section_scores(card, components),
         },
     }
     return audit
 
 
-def _met(criteria: dict[str, CriterionResult], key: str) -> bool:
+def _met(criteria: dict[str, CriterionResult], key: str) -> bool | None:
     res = criteria.get(key)
+    if res is not None and res.status == UNDETERMINED:
+        return None
     return bool(res and res.status == MET)
+
+
+def _section_scores(card: Scorecard, components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    out = []
+    for sec in card.sections:
+        parts = [c for c in components if c["section"] == sec.key and c["applicable"]]
+        possible = sum(c["weight"] for c in parts)
+        earned = sum(c["earned"] for c in parts)
+        out.append({"section": sec.key, "label": sec.label, "earned": round(earned, 3), "possible": round(possible, 3),
+                    "score": round(100.0 * earned / possible, 1) if possible else None})
+    return out
+
+
+def _critical_errors(card: Scorecard, criteria: dict[str, CriterionResult],
+                     forbidden_hits: list[Match]) -> list[dict[str, Any]]:
+    """The form's critical errors (errores críticos / auto-fail): what, and where in the call."""
+    out: list[dict[str, Any]] = []
+    if card.forbidden.critical:
+        seen: set[str] = set()
+        for m in forbidden_hits:
+            if m.phrase in seen:
+                continue
+            seen.add(m.phrase)
+            out.append({"code": "forbidden_word", "component": "forbidden_words", "start": round(m.start, 2),
+                        "speaker": m.speaker, "heard": m.heard,
+                        "message": f"palabra prohibida «{m.phrase}» ({SPEAKER_ES.get(m.speaker, m.speaker)}, "
+                                   f"{m.start:.1f} s: «{m.heard}»)"})
+    for key, res in criteria.items():
+        if res.critical and res.status == NOT_MET:
+            out.append({"code": "critical_step_missed", "component": key, "start": None, "speaker": None,
+                        "heard": None, "message": f"paso crítico omitido: {res.label}"})
+    return out
+
+
+def _category(card: Scorecard, quality: float | None, criteria: dict[str, CriterionResult],
+              critical: list[dict[str, Any]], ends_upset: bool | None, escalation: bool,
+              bucket: str | None) -> tuple[str, str]:
+    missed = sum(1 for r in criteria.values() if r.status == NOT_MET)
+    return categorize(card, quality, missed=missed, critical=[e["message"] for e in critical],
+                      ends_upset=ends_upset, escalation=escalation, bucket=bucket)
+
+
+def categorize(card: Scorecard, quality: float | None, *, missed: int, critical: list[str],
+               ends_upset: bool | None, escalation: bool, bucket: str | None) -> tuple[str, str]:
+    """The category of a call: from its score, then capped by a critical error and by the form's category
+    rules in order. Returns the category and why (Spanish, for the analyst). The evaluation applies the same
+    function to an analyst's marks, so an expected category is computed exactly like an audited one."""
+    category = card.category_for(quality)
+    if quality is None:
+        return category, "llamada sin evaluar"
+    reasons = [f"puntaje {quality:.1f} → {category}"]
+    if critical:
+        capped = card.worst_of(category, card.critical_category)
+        reasons.append(f"error crítico ({critical[0]}) → {capped}")
+        category = capped
+    for rule in card.category_rules:
+        holds = {
+            "missed_steps": rule.at_least is not None and missed >= rule.at_least,
+            "customer_ends_upset": bool(ends_upset),
+            "escalation_requested": escalation,
+            "customer_negative": bucket == "negative",
+        }[rule.when]
+        if not holds:
+            continue
+        capped = card.worst_of(category, rule.at_most)
+        if capped != category:
+            why = rule.reason or {"missed_steps": f"{missed} pasos del protocolo omitidos",
+                                  "customer_ends_upset": "el cliente termina la llamada molesto",
+                                  "escalation_requested": "el cliente pidió escalar",
+                                  "customer_negative": "cliente con sentimiento negativo"}[rule.when]
+            reasons.append(f"{why} → máximo {rule.at_most}")
+            category = capped
+    return category, "; ".join(reasons)
 
 
 def _quality(card: Scorecard, components: list[dict[str, Any]]) -> float | None:
@@ -338,13 +512,86 @@ def _first_name(agent_name: str | None) -> str | None:
 
 def _judge(
     crit: Criterion,
-    matcher: PhraseMatcher,
+    matcher: PhraseMatcher | FormPhraseMatcher,
     segs: list[TokenizedSegment],
     other_segs: list[TokenizedSegment],
     duration: float,
     *,
     agent_name: str | None = None,
     threshold: float = 85.0,
+    names: NameCheck | None = None,
+    min_confidence: float | None = None,
+    own_names: tuple[str, ...] = (),
+    near_miss: FormPhraseMatcher | None = None,
+) -> CriterionResult:
+    res = _judge_heard(crit, matcher, segs, other_segs, duration, agent_name=agent_name, threshold=threshold,
+                       names=names, own_names=own_names)
+    res.critical = crit.critical
+    if res.match is not None:
+        seg = next((s for s in segs if s.index == res.match.segment), None)
+        res.confidence = seg.mean_probability(res.match.first_token, res.match.last_token) if seg else None
+    if min_confidence is None or near_miss is None or res.status != NOT_MET:
+        return res
+    # A step that looks missed, but something like it was heard and the recogniser was unsure of those words
+    # ("le habla catemile" for "le habla Katherine", "en qué le puedo seguir"): not determinable, for an analyst
+    # to hear, instead of a confident "missed". (A step heard as met is not second-guessed: measured on the dev
+    # split end to end, "met" verdicts were right whatever the recogniser's confidence.)
+    loose = NameCheck(names.stopwords) if names is not None else None
+    for seg in _window(crit, segs, duration)[0]:
+        m = near_miss.best_in_segment(seg, loose)
+        if m is None:
+            continue
+        prob = seg.mean_probability(m.first_token, m.last_token)
+        if prob is not None and prob < min_confidence:
+            res.confidence = prob
+            res.reason = (f"no determinable: se oyó «{m.heard}» a los {m.start:.1f} s, parecido a «{crit.label}» pero "
+                          f"con confianza {prob:.2f} (< {min_confidence:g}); escuchar el audio")
+            res.status, res.earned, res.match = UNDETERMINED, 0.0, m
+            break
+    return res
+
+
+def _in_window(m: Match, w, in_turns: set[int], duration: float) -> bool:
+    if w.anywhere or m.segment in in_turns:
+        return True
+    if w.first_seconds is not None and m.start <= w.first_seconds:
+        return True
+    return w.last_seconds is not None and m.end >= duration - w.last_seconds
+
+
+def _window(crit: Criterion, segs: list[TokenizedSegment], duration: float):
+    """(segments inside the criterion's window, ids of segments inside by turn count)."""
+    w = crit.window
+    in_turns: set[int] = set()
+    if w.anywhere:
+        return segs, in_turns
+    half = duration / 2.0
+    in_time: list[TokenizedSegment] = []
+    # turn windows never reach into the other half of the call: in a call with two agent turns the last
+    # one is not "among the first two" for a greeting
+    if w.first_turns:
+        in_turns.update(s.index for s in segs[: w.first_turns] if s.start < half)
+    if w.last_turns:
+        in_turns.update(s.index for s in segs[-w.last_turns :] if s.end > half)
+    if w.first_seconds is not None:
+        in_time = [s for s in segs if s.start <= w.first_seconds]
+    if w.last_seconds is not None:
+        in_time = [s for s in segs if s.end >= duration - w.last_seconds]
+    keep = in_turns | {s.index for s in in_time}
+    return [s for s in segs if s.index in keep], in_turns
+
+
+def _judge_heard(
+    crit: Criterion,
+    matcher: PhraseMatcher | FormPhraseMatcher,
+    segs: list[TokenizedSegment],
+    other_segs: list[TokenizedSegment],
+    duration: float,
+    *,
+    agent_name: str | None = None,
+    threshold: float = 85.0,
+    names: NameCheck | None = None,
+    own_names: tuple[str, ...] = (),
 ) -> CriterionResult:
     w = crit.window
     if crit.na_call_shorter_than is not None and duration < crit.na_call_shorter_than:
@@ -357,36 +604,15 @@ def _judge(
             return CriterionResult(crit.key, crit.label, NA, crit.weight, 0.0, "no aplica: no hay voz que evaluar")
         return CriterionResult(crit.key, crit.label, NOT_MET, crit.weight, 0.0, "no hay voz que evaluar")
 
-    in_turns: set[int] = set()
-    in_time: list[TokenizedSegment] = []
-    half = duration / 2.0
-    if w.anywhere:
-        window_segs = segs
-    else:
-        # turn windows never reach into the other half of the call: in a call with two agent turns the last
-        # one is not "among the first two" for a greeting
-        if w.first_turns:
-            in_turns.update(s.index for s in segs[: w.first_turns] if s.start < half)
-        if w.last_turns:
-            in_turns.update(s.index for s in segs[-w.last_turns :] if s.end > half)
-        if w.first_seconds is not None:
-            in_time = [s for s in segs if s.start <= w.first_seconds]
-        if w.last_seconds is not None:
-            in_time = [s for s in segs if s.end >= duration - w.last_seconds]
-        keep = in_turns | {s.index for s in in_time}
-        window_segs = [s for s in segs if s.index in keep]
+    window_segs, in_turns = _window(crit, segs, duration)
 
     def in_window(m: Match) -> bool:
-        if w.anywhere or m.segment in in_turns:
-            return True
-        if w.first_seconds is not None and m.start <= w.first_seconds:
-            return True
-        return w.last_seconds is not None and m.end >= duration - w.last_seconds
+        return _in_window(m, w, in_turns, duration)
 
     accepted: list[Match] = []
     rejected: list[Match] = []
     for seg in window_segs:
-        m = matcher.best_in_segment(seg)
+        m = matcher.best_in_segment(seg, names)
         if m is not None:
             (accepted if in_window(m) else rejected).append(m)
         if accepted and accepted[-1].score >= 100 and w.anywhere:
@@ -400,20 +626,28 @@ def _judge(
         else:
             best = max(accepted, key=lambda m: (m.score, -m.start))
         how = "exacta" if best.score >= 100 else f"aproximada ({best.score:.0f}%)"
+        # a phrase form is a grammar, not something an analyst wants to read in the reason (it is in the evidence)
+        which = "" if "(" in best.phrase or "…" in best.phrase else f" con «{best.phrase}»"
         return CriterionResult(
             crit.key, crit.label, MET, crit.weight, crit.weight,
-            f"«{best.heard}» a los {best.start:.1f} s (coincidencia {how} con «{best.phrase}»)", match=best,
+            f"«{best.heard}» a los {best.start:.1f} s (coincidencia {how}{which})", match=best,
         )
     if agent_name:
-        for seg in window_segs:
-            m = find_name(seg, agent_name, threshold)
-            if m is not None and in_window(m):
-                m.phrase = f"nombre del agente: {agent_name}"
-                return CriterionResult(
-                    crit.key, crit.label, MET, crit.weight, crit.weight,
-                    f"el agente dijo su nombre: «{m.heard}» a los {m.start:.1f} s (≈ {agent_name}, {m.score:.0f}%)",
-                    match=m,
-                )
+        name_window = crit.agent_name_window or w
+        name_segs, name_turns = _window(replace(crit, window=name_window), segs, duration)
+        for seg in name_segs:
+            for name in own_names or (agent_name,):
+                m = find_name(seg, name, threshold)
+                if m is not None and names is not None and m.first_token > 0 \
+                        and seg.tokens[m.first_token - 1].text in THIRD_PARTY_MARKERS:
+                    continue  # "San Andrés", "mi compañera Laura", "la doctora Ruiz": someone else
+                if m is not None and _in_window(m, name_window, name_turns, duration):
+                    m.phrase = f"nombre del agente: {name}"
+                    return CriterionResult(
+                        crit.key, crit.label, MET, crit.weight, crit.weight,
+                        f"el agente dijo su nombre: «{m.heard}» a los {m.start:.1f} s (≈ {name}, {m.score:.0f}%)",
+                        match=m,
+                    )
 
     # negative evidence: heard outside the window? said by the other speaker?
     outside = rejected[0] if rejected else None
@@ -421,7 +655,7 @@ def _judge(
         window_ids = {s.index for s in window_segs}
         for seg in segs:
             if seg.index not in window_ids:
-                outside = matcher.best_in_segment(seg)
+                outside = matcher.best_in_segment(seg, names)
                 if outside:
                     break
     other = None
@@ -490,10 +724,26 @@ def _sentiment(engine, customer_view, agent_view, duration):
     return scores[0], scores[1], scores[2:6], []
 
 
+def _final_sentiment(engine, segs: list[TokenizedSegment]) -> float | None:
+    """The customer's sentiment over their last turns (did they end the call upset?)."""
+    if not segs:
+        return None
+    if isinstance(engine, LexiconSentiment):
+        return engine.score_token_groups(seg.tokens for seg in segs)
+    return engine.score_texts([" ".join(" ".join(s.raw_words) for s in segs)])[0]
+
+
 # ---- manual review ----------------------------------------------------------------------------------------
 def _review(card: Scorecard, audit: Audit, escalation_hits: list[Match]) -> list[ReviewReason]:
     r = card.review
     out: list[ReviewReason] = []
+    for err in audit.critical_errors:
+        if err["code"] != "forbidden_word":  # forbidden words have their own reason below
+            out.append(ReviewReason("critical_error", f"error crítico: {err['message']}"))
+    for key in audit.undetermined_criteria:
+        res = audit.criteria[key]
+        out.append(ReviewReason("undetermined", f"no determinable: {res.label} (confianza del reconocedor "
+                                f"{res.confidence:.2f}; escuchar el audio)"))
     if r.low_score_below is not None and audit.quality_score is not None and audit.quality_score < r.low_score_below:
         out.append(ReviewReason("low_score", f"puntaje bajo: {audit.quality_score:.1f} < {r.low_score_below:g}"))
     if r.forbidden_word:
@@ -550,8 +800,11 @@ def _unscored(transcript, card, mode, duration, confidence, error, segments=None
         escalation_requested=False,
         transcription_confidence=confidence,
         metrics=metrics,
-        evidence={"speaker_mode": mode, "note": reasons[0].message, "duration_seconds": round(duration, 2)},
+        evidence={"speaker_mode": mode, "note": reasons[0].message, "duration_seconds": round(duration, 2),
+                  "scorecard": {"version": card.version, "checksum": card.checksum}},
         error=error if mode == TRANSCRIPTION_ERROR else None,
+        category_reason="llamada sin evaluar",
+        scorecard_checksum=card.checksum,
     )
 
 
@@ -566,17 +819,22 @@ AUDIT_COLUMNS: list[tuple[str, str]] = [
     ("has_farewell", "boolean"),
     ("na_criteria", "array<string>"),
     ("missed_criteria", "array<string>"),
+    ("undetermined_criteria", "array<string>"),
     ("forbidden_words", "array<string>"),
     ("possible_forbidden_words", "array<string>"),
+    ("critical_errors", "array<string>"),
     ("sentiment_score", "double"),
     ("agent_sentiment", "double"),
     ("customer_sentiment_by_quarter", "array<double>"),
     ("quality_score", "double"),
     ("quality_category", "string"),
+    ("category_reason", "string"),
     ("needs_manual_review", "boolean"),
     ("review_codes", "array<string>"),
     ("review_reasons", "array<string>"),
     ("escalation_requested", "boolean"),
+    ("customer_final_sentiment", "double"),
+    ("customer_ends_upset", "boolean"),
     ("transcription_confidence", "double"),
     ("speaker_mode", "string"),
     ("call_duration_seconds", "double"),
@@ -589,6 +847,7 @@ AUDIT_COLUMNS: list[tuple[str, str]] = [
     ("interruptions_by_customer", "int"),
     ("agent_words_per_minute", "double"),
     ("scorecard_version", "string"),
+    ("scorecard_checksum", "string"),
     ("transcription_engine", "string"),
     ("audit_error", "string"),
     ("evidence_json", "string"),
@@ -623,17 +882,22 @@ def audit_to_row(audit: Audit) -> dict[str, Any]:
         "has_farewell": audit.has_farewell,
         "na_criteria": list(audit.na_criteria),
         "missed_criteria": list(audit.missed_criteria),
+        "undetermined_criteria": list(audit.undetermined_criteria),
         "forbidden_words": list(audit.forbidden_words),
         "possible_forbidden_words": list(audit.possible_forbidden_words),
+        "critical_errors": [e["message"] for e in audit.critical_errors],
         "sentiment_score": audit.sentiment_score,
         "agent_sentiment": audit.agent_sentiment,
         "customer_sentiment_by_quarter": list(quarters) if quarters is not None else None,
         "quality_score": audit.quality_score,
         "quality_category": audit.quality_category,
+        "category_reason": audit.category_reason,
         "needs_manual_review": audit.needs_manual_review,
         "review_codes": audit.review_codes,
         "review_reasons": [r.message for r in audit.review_reasons],
         "escalation_requested": audit.escalation_requested,
+        "customer_final_sentiment": audit.customer_final_sentiment,
+        "customer_ends_upset": audit.customer_ends_upset,
         "transcription_confidence": audit.transcription_confidence,
         "speaker_mode": audit.speaker_mode,
         "call_duration_seconds": audit.evidence.get("duration_seconds"),
@@ -646,6 +910,7 @@ def audit_to_row(audit: Audit) -> dict[str, Any]:
         "interruptions_by_customer": m.interruptions_by_customer if m else None,
         "agent_words_per_minute": m.agent_words_per_minute if m else None,
         "scorecard_version": audit.scorecard_version,
+        "scorecard_checksum": audit.scorecard_checksum,
         "transcription_engine": audit.transcription_engine,
         "audit_error": audit.error,
         "evidence_json": json.dumps(audit.evidence, ensure_ascii=False, separators=(",", ":")),

@@ -13,14 +13,14 @@ from callaudit.errors import UserError, user_errors
 scorecard_app = typer.Typer(
     help=(
         "Validate a scorecard, list its ASR hotwords, and measure it against ground-truth labels.\n\n"
-        "Example: `callaudit scorecard check scorecards/callaudit_v1.yml`"
+        "Example: `callaudit scorecard check scorecards/callaudit_v2.yml`"
     ),
     no_args_is_help=True,
     rich_markup_mode="markdown",
 )
 
 SCORECARD_OPTION = typer.Option(
-    None, "--scorecard", "-s", help="Scorecard YAML (default: scorecards/callaudit_v1.yml).", show_default=False
+    None, "--scorecard", "-s", help="Scorecard YAML (default: scorecards/callaudit_v2.yml).", show_default=False
 )
 
 
@@ -83,11 +83,11 @@ def score(
 @scorecard_app.command("check")
 @user_errors
 def check(
-    file: Path = typer.Argument(None, help="Scorecard YAML (default: scorecards/callaudit_v1.yml).", show_default=False),
+    file: Path = typer.Argument(None, help="Scorecard YAML (default: scorecards/callaudit_v2.yml).", show_default=False),
 ) -> None:
     """Validate a scorecard and print a summary; problems are listed as FILE:LINE: what is wrong.
 
-    Example: `callaudit scorecard check scorecards/callaudit_v1.yml`
+    Example: `callaudit scorecard check scorecards/callaudit_v2.yml`
     """
     from rich.console import Console
     from rich.table import Table
@@ -114,6 +114,15 @@ def check(
     console.print(t)
     cats = ", ".join(f"{c.name} ≥ {c.min_score:g}" for c in card.categories)
     console.print(f"Categorías: {cats}; sin evaluar: {card.unscored_category}")
+    critical = [k for k, c in card.criteria.items() if c.critical] + (["forbidden_words"] if f.critical else [])
+    if critical:
+        console.print(f"Errores críticos (→ {card.critical_category}): {', '.join(critical)}")
+    for rule in card.category_rules:
+        cond = f"{rule.when} ≥ {rule.at_least}" if rule.at_least is not None else rule.when
+        console.print(f"Regla de categoría: si {cond} → máximo {rule.at_most}" + (f" ({rule.reason})" if rule.reason else ""))
+    if card.sections:
+        console.print("Secciones: " + ", ".join(f"{s.label} ({card.section_weight(s.key):g})" for s in card.sections))
+    console.print(f"sha256 {card.checksum}  ·  modo de frases: {card.mode}")
     console.print(f"Hotwords para ASR: {len(card.hotwords('agent'))} (agente), {len(card.hotwords('customer'))} (cliente)")
 
 
@@ -142,17 +151,27 @@ def hotwords(
 @scorecard_app.command("evaluate")
 @user_errors
 def evaluate_cmd(
-    labels: Path = typer.Option(..., "--labels", help="Directory of ground-truth labels (twilio_data/labels)."),
-    transcripts: Path = typer.Option(..., "--transcripts", help="Directory of transcript JSON files (RE….json or CA….json)."),
+    labels: Path = typer.Option(None, "--labels", help="Directory of ground-truth labels (twilio_data/labels)."),
+    transcripts: Path = typer.Option(None, "--transcripts",
+                                     help="Directory of transcript JSON files (RE….json or CA….json)."),
+    eval_set: Path = typer.Option(None, "--set", help="An analysts' evaluation set (evaluation/FORMAT.md), scored "
+                                  "on its reference transcripts, e.g. evaluation/es_co/dev."),
     scorecard: Path = SCORECARD_OPTION,
     as_json: bool = typer.Option(False, "--json", help="Print the metrics as JSON."),
     out: Path = typer.Option(None, "--out", help="Also write the JSON report to this file."),
     mismatches: int = typer.Option(10, "--mismatches", help="How many disagreeing calls to list."),
 ) -> None:
-    """Compare audits with ground truth: P/R/F1 per criterion and forbidden words, sentiment accuracy,
-    category confusion matrix.
+    """Compare audits with ground truth: P/R/F1 of both classes per criterion (a missed step is what QA acts
+    on), forbidden words per call and per expression, sentiment accuracy, category confusion matrix.
 
-    Example (no audio needed — perfect and garbled transcripts of synthetic labels):
+    Tune a scorecard on an evaluation set's dev split, and report its test split — never tune on the split you
+    report (`callaudit bench --only accuracy` measures the test split through the whole pipeline).
+
+    Examples:
+
+        callaudit scorecard evaluate --set evaluation/es_co/dev
+
+        callaudit scorecard evaluate --set evaluation/es_co/dev --scorecard my_draft.yml --mismatches 30
 
         callaudit scorecard samples --out /tmp/eval --calls 50 --garble 0.3
 
@@ -160,10 +179,19 @@ def evaluate_cmd(
     """
     from rich.console import Console
 
-    from callaudit.scoring.evaluate import evaluate_dirs, render
+    from callaudit.scoring.evaluate import evaluate_dirs, evaluate_set, render
     from callaudit.scoring.scorecard import load_scorecard
 
-    ev = evaluate_dirs(labels, transcripts, load_scorecard(scorecard))
+    card = load_scorecard(scorecard)
+    if eval_set is not None:
+        if labels or transcripts:
+            raise UserError("use either --set or --labels/--transcripts, not both")
+        ev = evaluate_set(eval_set, card)
+    elif labels and transcripts:
+        ev = evaluate_dirs(labels, transcripts, card)
+    else:
+        raise UserError("nothing to evaluate", hint="pass --set DIR (an evaluation set) or --labels DIR "
+                        "--transcripts DIR", exit_code=2)
     report = ev.to_dict()
     if out:
         out.write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")

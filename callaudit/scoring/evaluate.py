@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from callaudit.errors import UserError
-from callaudit.scoring.audit import Audit, score_transcript
+from callaudit.scoring.audit import MET, NA, NOT_MET, UNDETERMINED, Audit, categorize, score_transcript
 from callaudit.scoring.normalize import normalize
 from callaudit.scoring.scorecard import REQUIRED_CRITERIA, Scorecard
 from callaudit.transcript import Transcript
@@ -61,19 +61,93 @@ def expected_score(card: Scorecard, label: dict[str, Any]) -> float | None:
     bucket = exp.get("customer_sentiment")
     if bucket in REPRESENTATIVE_SENTIMENT:
         sr = card.sentiment
-        frac = (REPRESENTATIVE_SENTIMENT[bucket] - sr.zero_at) / (sr.full_at - sr.zero_at)
         possible += sr.weight
-        earned += sr.weight * min(1.0, max(0.0, frac))
+        earned += sr.weight * sr.earned_share(REPRESENTATIVE_SENTIMENT[bucket])
     return round(100.0 * earned / possible, 1) if possible else None
 
 
 def expected_category(card: Scorecard, label: dict[str, Any]) -> str:
-    return card.category_for(expected_score(card, label))
+    """The category the scorecard gives the label's marks: the score of the marks, then the same critical
+    errors and category rules the auditor applies (:func:`callaudit.scoring.audit.categorize`)."""
+    exp = label.get("expected", {})
+    score = expected_score(card, label)
+    missed = sum(1 for k in card.criteria if k in exp and exp.get(f"{k}_applicable", True) and exp[k] is False)
+    critical = []
+    if card.forbidden.critical:
+        critical += [f"palabra prohibida «{w}»" for w in exp.get("forbidden_words") or []]
+    critical += [f"paso crítico omitido: {c.label}" for k, c in card.criteria.items()
+                 if c.critical and exp.get(k) is False and exp.get(f"{k}_applicable", True)]
+    category, _ = categorize(card, score, missed=missed, critical=critical,
+                             ends_upset=exp.get("customer_ends_upset"), escalation=bool(exp.get("escalation")),
+                             bucket=exp.get("customer_sentiment"))
+    return category
 
 
 def canonical_word(card: Scorecard, word: str) -> str:
-    """A label's forbidden word in the scorecard's canonical form (or its normalised self if not listed)."""
-    return card.canonical_forbidden(word) or normalize(word)
+    """A label's forbidden word in the scorecard's canonical form (or its normalised self if not listed).
+
+    An analyst writes what was said ("qué pereza con usted"); when no form matches it exactly, the canonical
+    expression one of whose forms is contained in it word for word counts."""
+    found = card.canonical_forbidden(word)
+    if found:
+        return found
+    toks = tuple(normalize(word).split())
+    for expr in card.forbidden.expressions:
+        for form in expr.forms:
+            n = len(form)
+            if any(toks[i:i + n] == form for i in range(len(toks) - n + 1)):
+                return expr.canonical
+    return " ".join(toks)
+
+
+# ---- what the auditor said, from an Audit or from a gold row ------------------------------------------------
+@dataclass
+class Verdict:
+    status: dict[str, str]  # criterion -> met | not_met | na | undetermined
+    reasons: dict[str, str]
+    forbidden_words: list[str]
+    sentiment_score: float | None
+    escalation: bool
+    ends_upset: bool | None
+    longest_silence: float | None
+    category: str
+    score: float | None
+
+
+def verdict_of_audit(audit: Audit) -> Verdict:
+    return Verdict(
+        status={k: r.status for k, r in audit.criteria.items()},
+        reasons={k: r.reason for k, r in audit.criteria.items()},
+        forbidden_words=list(audit.forbidden_words), sentiment_score=audit.sentiment_score,
+        escalation=audit.escalation_requested, ends_upset=audit.customer_ends_upset,
+        longest_silence=audit.metrics.longest_silence_seconds if audit.metrics else None,
+        category=audit.quality_category, score=audit.quality_score,
+    )
+
+
+def verdict_of_row(row: dict[str, Any], criteria: list[str]) -> Verdict:
+    """A ``twilio_call_audits`` row (as a dict) read back into a verdict: ``has_<criterion>`` true / false /
+    null (not determinable), ``na_criteria``, and the reasons from ``evidence_json``."""
+    evidence = json.loads(row.get("evidence_json") or "{}")
+    crit_ev = evidence.get("criteria") or {}
+    na = set(row.get("na_criteria") or [])
+    undetermined = set(row.get("undetermined_criteria") or [])
+    status = {}
+    for key in criteria:
+        if key in na:
+            status[key] = NA
+        elif key in undetermined:
+            status[key] = UNDETERMINED
+        else:
+            value = row.get(f"has_{key}")
+            status[key] = MET if value else NOT_MET
+    return Verdict(
+        status=status, reasons={k: (crit_ev.get(k) or {}).get("reason", "") for k in criteria},
+        forbidden_words=list(row.get("forbidden_words") or []), sentiment_score=row.get("sentiment_score"),
+        escalation=bool(row.get("escalation_requested")), ends_upset=row.get("customer_ends_upset"),
+        longest_silence=row.get("longest_silence_seconds"), category=row.get("quality_category") or "",
+        score=row.get("quality_score"),
+    )
 
 
 # ---- counters ---------------------------------------------------------------------------------------------
@@ -145,8 +219,22 @@ class Evaluation:
     sentiment_confusion: dict[str, Counter] = field(default_factory=dict)
     escalation: Binary = field(default_factory=Binary)
     long_hold: Binary = field(default_factory=Binary)
+    ends_upset: Binary = field(default_factory=Binary)
+    undetermined: dict[str, int] = field(default_factory=dict)  # criterion -> calls judged "not determinable"
+    undetermined_calls: int = 0
     category_confusion: dict[str, Counter] = field(default_factory=dict)
     mismatches: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def protocol_macro_f1(self) -> float | None:
+        """Mean over the protocol criteria of the F1 of both classes (met and missed): a missed step weighs as
+        much as a met one, whatever their shares."""
+        values = []
+        for b in self.criteria.values():
+            for f1 in (b.f1, b.inverted().f1):
+                if f1 is not None:
+                    values.append(f1)
+        return round(sum(values) / len(values), 4) if values else None
 
     @property
     def sentiment_accuracy(self) -> float | None:
@@ -164,6 +252,9 @@ class Evaluation:
         return {
             "scorecard_version": self.scorecard_version,
             "calls": self.calls,
+            "protocol_macro_f1": self.protocol_macro_f1,
+            "undetermined": {"calls": self.undetermined_calls, "by_criterion": dict(self.undetermined)},
+            "customer_ends_upset": self.ends_upset.to_dict(),
             "missing_transcripts": self.missing_transcripts,
             "criteria": {
                 k: {"met": b.to_dict(), "missed": b.inverted().to_dict()} for k, b in self.criteria.items()
@@ -228,42 +319,76 @@ def load_transcripts(directory: str | Path) -> dict[str, Transcript]:
 # ---- the comparison ---------------------------------------------------------------------------------------
 def evaluate(labels: list[dict[str, Any]], transcripts: dict[str, Transcript], card: Scorecard) -> Evaluation:
     ev = Evaluation(scorecard_version=card.version)
-    criteria = [k for k in card.criteria if k in REQUIRED_CRITERIA or any(k in lb.get("expected", {}) for lb in labels)]
-    for key in criteria:
-        ev.criteria[key] = Binary()
-        ev.na_agreement[key] = Binary()
+    criteria = _criteria(card, labels)
     for label in labels:
         t = transcripts.get(label.get("recording_sid") or "") or transcripts.get(label.get("call_sid") or "")
         if t is None:
             ev.missing_transcripts.append(label.get("recording_sid") or label.get("call_sid") or "?")
             continue
         audit = score_transcript(t, card, call_duration=label.get("duration_seconds"), agent_name=label_agent_name(label))
-        compare(ev, card, label, audit, criteria)
+        compare(ev, card, label, verdict_of_audit(audit), criteria)
     return ev
 
 
-def compare(ev: Evaluation, card: Scorecard, label: dict[str, Any], audit: Audit, criteria: list[str]) -> None:
+def evaluate_rows(labels: list[dict[str, Any]], rows: list[dict[str, Any]], card: Scorecard) -> Evaluation:
+    """Labels against audits *as the pipeline wrote them* (``twilio_call_audits`` rows as dicts, matched by
+    call or recording sid): what the accuracy bench reports — no re-scoring outside the pipeline."""
+    ev = Evaluation(scorecard_version=card.version)
+    criteria = _criteria(card, labels)
+    by_sid: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        for key in (row.get("call_sid"), row.get("recording_sid")):
+            if key:
+                by_sid.setdefault(key, row)
+    versions = sorted({r.get("scorecard_version") for r in rows if r.get("scorecard_version")})
+    if versions:
+        ev.scorecard_version = ", ".join(versions)
+    for label in labels:
+        row = by_sid.get(label.get("call_sid") or "") or by_sid.get(label.get("recording_sid") or "")
+        if row is None:
+            ev.missing_transcripts.append(label.get("call_sid") or label.get("recording_sid") or "?")
+            continue
+        compare(ev, card, label, verdict_of_row(row, criteria), criteria)
+    return ev
+
+
+def _criteria(card: Scorecard, labels: list[dict[str, Any]]) -> list[str]:
+    return [k for k in card.criteria if k in REQUIRED_CRITERIA or any(k in lb.get("expected", {}) for lb in labels)]
+
+
+def compare(ev: Evaluation, card: Scorecard, label: dict[str, Any], got: Verdict, criteria: list[str]) -> None:
     exp = label.get("expected", {})
     ev.calls += 1
+    for key in criteria:
+        ev.criteria.setdefault(key, Binary())
+        ev.na_agreement.setdefault(key, Binary())
     wrong: list[str] = []
+    undetermined = False
     for key in criteria:
         if key not in exp:
             continue
-        res = audit.criteria.get(key)
-        predicted_na = res is not None and res.status == "na"
+        status = got.status.get(key)
+        predicted_na = status == NA
         applicable = exp.get(f"{key}_applicable", True)
         ev.na_agreement[key].add(not applicable, predicted_na)
         if not applicable:
             if not predicted_na:
-                wrong.append(f"{key}: esperado N/A, auditado {res.status if res else '?'}")
+                wrong.append(f"{key}: esperado N/A, auditado {status or '?'}")
             continue
-        predicted = bool(res is not None and res.status == "met")
+        if status == UNDETERMINED:
+            # reported apart: "not determinable" is neither right nor wrong, it is a call sent to an analyst
+            ev.undetermined[key] = ev.undetermined.get(key, 0) + 1
+            undetermined = True
+            wrong.append(f"{key}: esperado {bool(exp[key])}, auditado no determinable ({got.reasons.get(key, '')})")
+            continue
+        predicted = status == MET
         ev.criteria[key].add(bool(exp[key]), predicted)
         if bool(exp[key]) != predicted:
-            wrong.append(f"{key}: esperado {bool(exp[key])}, auditado {predicted} ({res.reason if res else ''})")
+            wrong.append(f"{key}: esperado {bool(exp[key])}, auditado {predicted} ({got.reasons.get(key, '')})")
+    ev.undetermined_calls += int(undetermined)
 
     exp_words = {canonical_word(card, w) for w in exp.get("forbidden_words") or []}
-    got_words = {canonical_word(card, w) for w in audit.forbidden_words}
+    got_words = {canonical_word(card, w) for w in got.forbidden_words}
     ev.forbidden_per_call.add(bool(exp_words), bool(got_words))
     for w in exp_words | got_words:
         ev.forbidden_per_word.add(w in exp_words, w in got_words)
@@ -273,23 +398,26 @@ def compare(ev: Evaluation, card: Scorecard, label: dict[str, Any], audit: Audit
 
     bucket = exp.get("customer_sentiment")
     if bucket in SENTIMENT_BUCKETS:
-        got = card.sentiment_bucket(audit.sentiment_score) or "none"
-        ev.sentiment_confusion.setdefault(bucket, Counter())[got] += 1
-        if got != bucket:
-            wrong.append(f"sentiment: esperado {bucket}, auditado {got} ({audit.sentiment_score})")
+        got_bucket = card.sentiment_bucket(got.sentiment_score) or "none"
+        ev.sentiment_confusion.setdefault(bucket, Counter())[got_bucket] += 1
+        if got_bucket != bucket:
+            wrong.append(f"sentiment: esperado {bucket}, auditado {got_bucket} ({got.sentiment_score})")
 
     if "escalation" in exp:
-        ev.escalation.add(bool(exp["escalation"]), audit.escalation_requested)
-        if bool(exp["escalation"]) != audit.escalation_requested:
-            wrong.append(f"escalation: esperado {bool(exp['escalation'])}, auditado {audit.escalation_requested}")
-    if "long_hold" in exp and audit.metrics is not None:
-        got_hold = audit.metrics.longest_silence_seconds >= card.metrics.long_silence_seconds
-        ev.long_hold.add(bool(exp["long_hold"]), got_hold)
+        ev.escalation.add(bool(exp["escalation"]), got.escalation)
+        if bool(exp["escalation"]) != got.escalation:
+            wrong.append(f"escalation: esperado {bool(exp['escalation'])}, auditado {got.escalation}")
+    if "customer_ends_upset" in exp and got.ends_upset is not None:
+        ev.ends_upset.add(bool(exp["customer_ends_upset"]), bool(got.ends_upset))
+        if bool(exp["customer_ends_upset"]) != bool(got.ends_upset):
+            wrong.append(f"customer_ends_upset: esperado {exp['customer_ends_upset']}, auditado {got.ends_upset}")
+    if "long_hold" in exp and got.longest_silence is not None:
+        ev.long_hold.add(bool(exp["long_hold"]), got.longest_silence >= card.metrics.long_silence_seconds)
 
     expected_cat = expected_category(card, label)
-    ev.category_confusion.setdefault(expected_cat, Counter())[audit.quality_category] += 1
-    if expected_cat != audit.quality_category:
-        wrong.append(f"category: esperado {expected_cat}, auditado {audit.quality_category} ({audit.quality_score})")
+    ev.category_confusion.setdefault(expected_cat, Counter())[got.category] += 1
+    if expected_cat != got.category:
+        wrong.append(f"category: esperado {expected_cat}, auditado {got.category} ({got.score})")
     if wrong:
         ev.mismatches.append({
             "call_sid": label.get("call_sid"), "recording_sid": label.get("recording_sid"),
@@ -301,6 +429,21 @@ def label_agent_name(label: dict[str, Any]) -> str | None:
     """The agent's name as the pipeline would know it from the agent directory: ``agent_name`` when the label
     carries it, else the first part of ``agent_identity`` ("maria.lopez" -> "maria")."""
     return label.get("agent_name") or label.get("agent_identity")
+
+
+def evaluate_set(directory: str | Path, card: Scorecard) -> Evaluation:
+    """An analysts' evaluation set (evaluation/FORMAT.md) scored on its reference transcripts: the rules alone,
+    with a perfect recogniser. The accuracy bench measures the same set through the whole pipeline."""
+    from callaudit.scoring.evalset import label_of, load_set, reference_transcript
+
+    calls = load_set(directory)
+    transcripts = {}
+    labels = []
+    for call in calls:
+        t = reference_transcript(call)
+        transcripts[t.recording_sid] = t
+        labels.append(label_of(call, duration=t.duration_seconds))
+    return evaluate(labels, transcripts, card)
 
 
 def evaluate_dirs(labels_dir: str | Path, transcripts_dir: str | Path, card: Scorecard) -> Evaluation:
@@ -317,6 +460,12 @@ def render(ev: Evaluation, console, max_mismatches: int = 10) -> None:
 
     console.print(f"[bold]Evaluación[/bold] scorecard {ev.scorecard_version}: {ev.calls} llamadas"
                   + (f", {len(ev.missing_transcripts)} sin transcripción" if ev.missing_transcripts else ""))
+    console.print(f"Protocolo macro-F1 (ambas clases): {_fmt(ev.protocol_macro_f1)}  ·  exactitud de categoría "
+                  f"{_fmt(ev.category_accuracy)}  ·  prohibidas F1 por llamada {_fmt(ev.forbidden_per_call.f1)}"
+                  f", por expresión {_fmt(ev.forbidden_per_word.f1)}")
+    if ev.undetermined_calls:
+        detail = ", ".join(f"{k} {v}" for k, v in sorted(ev.undetermined.items()))
+        console.print(f"No determinable (a revisión, fuera de las cifras): {ev.undetermined_calls} llamadas ({detail})")
     t = Table(title="Detección (P/R/F1 de 'cumplido'; F1 omit. = de 'omitido')")
     for col in ("", "P", "R", "F1", "F1 omit.", "exact.", "tp/fp/fn/tn", "N/A ok"):
         t.add_column(col, justify="right" if col else "left")
@@ -327,7 +476,8 @@ def render(ev: Evaluation, console, max_mismatches: int = 10) -> None:
                   _fmt(b.accuracy), f"{b.tp}/{b.fp}/{b.fn}/{b.tn}", na_txt)
     for name, b in (("prohibidas/llamada", ev.forbidden_per_call),
                     ("prohibidas/palabra", ev.forbidden_per_word),
-                    ("escalamiento", ev.escalation), ("espera larga", ev.long_hold)):
+                    ("escalamiento", ev.escalation), ("termina molesto", ev.ends_upset),
+                    ("espera larga", ev.long_hold)):
         if b.support:
             t.add_row(name, _fmt(b.precision), _fmt(b.recall), _fmt(b.f1), "", _fmt(b.accuracy),
                       f"{b.tp}/{b.fp}/{b.fn}/{b.tn}", "")

@@ -36,9 +36,11 @@ class Match:
     segment: int  # index of the segment in the transcript
     first_token: int
     last_token: int
+    name: str | None = None  # the word that filled a {name} slot
+    name_kind: str | None = None  # why it was taken for a name: agent (their directory name), known_name, word
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "phrase": self.phrase,
             "heard": self.heard,
             "start": round(self.start, 2),
@@ -47,6 +49,10 @@ class Match:
             "score": round(self.score, 1),
             "segment": self.segment,
         }
+        if self.name:
+            out["name"] = self.name
+            out["name_kind"] = self.name_kind
+        return out
 
 
 class PhraseMatcher:
@@ -76,8 +82,9 @@ class PhraseMatcher:
         self._fuzzy_groups = sorted(groups.items())
 
     # ---- one segment ----------------------------------------------------------------------------------
-    def best_in_segment(self, seg: TokenizedSegment) -> Match | None:
-        """The best hit of any phrase in the segment (exact hits first, earliest wins among equals)."""
+    def best_in_segment(self, seg: TokenizedSegment, names=None) -> Match | None:
+        """The best hit of any phrase in the segment (exact hits first, earliest wins among equals).
+        ``names`` is ignored: fixed phrases only check a {name} against the stopwords."""
         best: Match | None = None
         joined = seg.joined
         for phrase, rx in self._exact:
@@ -254,3 +261,33 @@ def find_name(seg: TokenizedSegment, name: str, threshold: float) -> Match | Non
         return None
     score, first, last = best
     return PhraseMatcher._make("{name}", seg, first, last, score)
+
+
+class FormPhraseMatcher:
+    """The phrase forms of one criterion (``matching.mode: forms``) behind the same interface as PhraseMatcher.
+
+    ``names`` decides what may fill a ``{name}`` slot (:class:`~callaudit.scoring.forms.NameCheck`); the scorer
+    passes one that knows the agent's own name and the scorecard's list of first names.
+    """
+
+    def __init__(self, phrases: tuple[Phrase, ...], threshold: float, name_stopwords: frozenset[str]):
+        from callaudit.scoring.forms import FormMatcher, NameCheck
+
+        self.phrases = phrases
+        self.matcher = FormMatcher([p.text for p in phrases], threshold)
+        self.default_names = NameCheck(name_stopwords)
+
+    def best_in_segment(self, seg: TokenizedSegment, names=None) -> Match | None:
+        if not seg.tokens:
+            return None
+        texts = [t.text for t in seg.tokens]
+        breaks = [t.brk for t in seg.tokens]
+        best: Match | None = None
+        for hit in self.matcher.find(texts, names or self.default_names, breaks):
+            m = PhraseMatcher._make(self.phrases[hit.form].text, seg, hit.first, hit.last, hit.score)
+            if hit.name:
+                m.name = hit.name
+                m.name_kind = hit.name_kind
+            if best is None or (m.score, -m.start) > (best.score, -best.start):
+                best = m
+        return best

@@ -137,6 +137,7 @@ def synthetic_label(index: int, scenario: str | None = None, seed: int = 0) -> d
             "farewell_applicable": scenario != "short",
             "forbidden_words": forbidden,
             "customer_sentiment": sentiment,
+            "customer_ends_upset": scenario == "angry",  # "…a ver si es verdad, qué rabia." is the last word
             "escalation": escalation,
             "long_hold": False,
             "interruptions": 0,

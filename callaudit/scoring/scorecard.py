@@ -18,6 +18,7 @@ The file format is documented in the shipped scorecard itself (``scorecards/call
 from __future__ import annotations
 
 import difflib
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -30,7 +31,10 @@ from callaudit.errors import UserError
 from callaudit.scoring.normalize import normalize
 from callaudit.scoring.yamlmarks import Marked, load_marked
 
-DEFAULT_SCORECARD = Path(__file__).resolve().parents[2] / "scorecards" / "callaudit_v1.yml"
+SCORECARDS_DIR = Path(__file__).resolve().parents[2] / "scorecards"
+DEFAULT_SCORECARD = SCORECARDS_DIR / "callaudit_v2.yml"
+V1_SCORECARD = SCORECARDS_DIR / "callaudit_v1.yml"  # the first form (fixed phrases); still loads and scores
+NAMES_FILE = Path(__file__).resolve().parent / "names_es.txt"
 
 # The four protocol criteria of the original system; each becomes a has_<name> boolean column.
 REQUIRED_CRITERIA = ("greeting", "identification", "help_offer", "farewell")
@@ -49,6 +53,7 @@ class Phrase:
     name_slot: bool  # a name must follow the fixed part ("habla con {name}")
     fuzzy: bool  # long enough to be matched fuzzily; short phrases must be heard exactly
     line: int
+    hotword: str | None = None  # how to say it to a recogniser (a form's first reading); None = ``text``
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,10 @@ class Criterion:
     na_no_agent_speech: bool = True
     description: str = ""
     agent_name: bool = False  # the agent's own first name heard in the window also satisfies the criterion
+    section: str = ""
+    critical: bool = False  # missing it is a critical error: the call gets the scorecard's critical category
+    hotwords: tuple[str, ...] = ()  # what to bias the recogniser with (default: the phrases' first readings)
+    agent_name_window: Window | None = None  # where the bare own name counts (None: the criterion's window)
 
 
 @dataclass(frozen=True)
@@ -112,6 +121,8 @@ class ForbiddenRules:
     # forbidden word: sent to manual review with its evidence, not counted in forbidden_words nor the score.
     # Biasing Whisper with the lexicon (hotwords) sometimes makes it "hear" a listed expression that was not said.
     min_word_probability: float | None = None
+    critical: bool = False  # any forbidden expression is a critical error (auto-fail)
+    section: str = ""
 
 
 @dataclass(frozen=True)
@@ -123,12 +134,54 @@ class SentimentRules:
     negative_below: float  # buckets used by the evaluation and the KPI (negative / neutral / positive)
     positive_above: float
     lexicon: Path | None = None  # None = the lexicon shipped with callaudit
+    # "linear": earned linearly between zero_at and full_at; "bucket": the share of the weight its bucket earns
+    scoring: str = "linear"
+    bucket_earn: tuple[tuple[str, float], ...] = (("negative", 0.0), ("neutral", 1.0), ("positive", 1.0))
+    ends_upset_turns: int = 2  # the customer's last N turns decide whether they end the call upset
+    ends_upset_below: float | None = None  # their sentiment below this = customer_ends_upset (None: not judged)
+    section: str = ""
+
+    def earned_share(self, score: float) -> float:
+        if self.scoring == "bucket":
+            bucket = ("negative" if score < self.negative_below
+                      else "positive" if score > self.positive_above else "neutral")
+            return dict(self.bucket_earn)[bucket]
+        return min(1.0, max(0.0, (score - self.zero_at) / (self.full_at - self.zero_at)))
 
 
 @dataclass(frozen=True)
 class Category:
     name: str
     min_score: float
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the monitoring form (Apertura, Gestión, Cierre...): criteria grouped for the analyst."""
+
+    key: str
+    label: str
+    weight: float | None  # None: the section weighs what its criteria weigh
+
+
+CATEGORY_CONDITIONS = {
+    "missed_steps": "number of protocol criteria judged not met (with at_least: N)",
+    "customer_ends_upset": "the customer's last turns are clearly negative",
+    "escalation_requested": "the customer asked for a supervisor or an authority",
+    "customer_negative": "the customer's overall sentiment is negative",
+}
+
+
+@dataclass(frozen=True)
+class CategoryRule:
+    """A category rule of the form beyond score thresholds: when ``when`` holds, the category is at most
+    ``at_most`` (categories are ordered best first)."""
+
+    when: str
+    at_most: str
+    at_least: int | None = None  # for counts (missed_steps)
+    reason: str = ""
+    line: int = 0
 
 
 @dataclass(frozen=True)
@@ -146,6 +199,7 @@ class ReviewRules:
 class EscalationRules:
     speaker: str
     phrases: tuple[Phrase, ...]
+    hotwords: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -172,6 +226,16 @@ class Scorecard:
     review: ReviewRules
     escalation: EscalationRules
     metrics: MetricsRules
+    mode: str = "phrases"  # "phrases": fixed phrases, fuzzy as a whole (v1); "forms": phrase forms (forms.py)
+    sections: tuple[Section, ...] = ()
+    category_rules: tuple[CategoryRule, ...] = ()
+    critical_category: str = ""
+    checksum: str = ""  # sha256 of the scorecard file: two audits with the same checksum used the same rules
+    known_names: frozenset[str] = frozenset()  # first names a {name} slot accepts besides the agent's own
+    # "not determinable": a step that looks missed, but something like it was heard (a phrase form matched at
+    # near_miss_threshold instead of fuzzy_threshold) with a mean word probability below undetermined_below
+    undetermined_below: float | None = None
+    near_miss_threshold: float = 60.0
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     # ---- questions the rest of the product asks --------------------------------------------------------
@@ -182,6 +246,30 @@ class Scorecard:
             if score >= cat.min_score:
                 return cat.name
         return self.categories[-1].name
+
+    def worst_of(self, a: str, b: str) -> str:
+        """The worse of two categories (categories are listed best first)."""
+        order = [c.name for c in self.categories]
+        if a not in order:
+            return a
+        if b not in order:
+            return b
+        return a if order.index(a) >= order.index(b) else b
+
+    def section_weight(self, section: str) -> float:
+        """Points the form gives a section (its components' weights)."""
+        parts = [(c.section, c.weight) for c in self.criteria.values()]
+        parts += [(self.forbidden.section, self.forbidden.weight), (self.sentiment.section, self.sentiment.weight)]
+        return sum(w for s, w in parts if s == section)
+
+    def section_of(self, component: str) -> str:
+        if component in self.criteria:
+            return self.criteria[component].section
+        if component == "forbidden_words":
+            return self.forbidden.section
+        if component == "customer_sentiment":
+            return self.sentiment.section
+        return ""
 
     @property
     def total_weight(self) -> float:
@@ -245,18 +333,44 @@ class Scorecard:
             groups.append([(e.canonical, " ".join(e.forms[0])) for e in self.forbidden.expressions])
         for c in self.criteria.values():
             if wanted(c.speaker):
-                groups.append([(p.text, p.norm) for p in c.phrases if not p.name_slot])
+                groups.append([(h, normalize(h)) for h in c.hotwords]
+                              or [(p.hotword or p.text, p.norm) for p in c.phrases if not p.name_slot])
         if wanted(self.escalation.speaker):
-            groups.append([(p.text, p.norm) for p in self.escalation.phrases])
+            groups.append([(h, normalize(h)) for h in self.escalation.hotwords]
+                          or [(p.hotword or p.text, p.norm) for p in self.escalation.phrases])
+        if speaker == "customer" and self.mode == "forms":
+            groups.append([(w, normalize(w)) for w in self.sentiment_cues()])
         for i in range(max((len(g) for g in groups), default=0)):
             for g in groups:
                 if i < len(g):
                     add(*g[i])
         return out
 
+    def hotwords_by_speaker(self, max_chars: int | None = HOTWORDS_MAX_CHARS) -> dict[str, list[str]]:
+        """Recogniser bias per channel: the agent's channel gets the agent-side phrases (protocol, forbidden
+        expressions), the customer's the customer-side ones (escalation, sentiment cues). One shared list costs
+        the customer channel about a third more WER (docs/BENCHMARKS.md)."""
+        return {"agent": self.hotwords("agent", max_chars=max_chars),
+                "customer": self.hotwords("customer", max_chars=max_chars)}
+
+    def sentiment_cues(self) -> list[str]:
+        """Strong customer-side phrases of the sentiment lexicon (|valence| >= 2, two words or more): what the
+        customer channel's recogniser is biased toward besides escalation requests."""
+        from callaudit.scoring.sentiment import LexiconSentiment
+
+        lex = LexiconSentiment.load(self.sentiment.lexicon)
+        return lex.strong_phrases()
+
     def summary(self) -> dict[str, Any]:
         return {
             "version": self.version,
+            "checksum": self.checksum,
+            "mode": self.mode,
+            "sections": [{"key": s.key, "label": s.label, "weight": s.weight} for s in self.sections],
+            "critical": [k for k, c in self.criteria.items() if c.critical]
+            + (["forbidden_words"] if self.forbidden.critical else []),
+            "category_rules": [{"when": r.when, "at_least": r.at_least, "at_most": r.at_most}
+                               for r in self.category_rules],
             "title": self.title,
             "path": self.path,
             "criteria": {
@@ -288,6 +402,23 @@ def cached_scorecard(path: str | None = None) -> Scorecard:
     return load_scorecard(path)
 
 
+HOTWORD_MODES = ("scorecard", "shared", "none")
+
+
+def recogniser_hotwords(mode: str = "scorecard",
+                        scorecard_path: str | None = None) -> list[str] | dict[str, list[str]] | None:
+    """The recogniser bias for a hotwords mode — the same in the pipeline (``callaudit.transcription.hotwords``)
+    and in ``callaudit transcribe --hotwords``: ``scorecard`` = each channel its own speaker's phrases (default),
+    ``shared`` = every phrase on both channels (the earlier behaviour, kept to measure against), ``none``."""
+    mode = (mode or "scorecard").strip().lower()
+    if mode not in HOTWORD_MODES:
+        raise UserError(f"unknown hotwords mode {mode!r}", hint=f"use one of: {', '.join(HOTWORD_MODES)}")
+    if mode == "none":
+        return None
+    card = cached_scorecard(str(scorecard_path) if scorecard_path else None)
+    return card.hotwords_by_speaker() if mode == "scorecard" else card.hotwords()
+
+
 def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
     try:
         doc = load_marked(text)
@@ -297,6 +428,7 @@ def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
         problem = getattr(exc, "problem", None) or str(exc)
         raise UserError(f"{where}: not valid YAML: {problem}", hint="check indentation and quotes") from None
     v = _Validator(doc, source)
+    v.checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
     card = v.build()
     v.raise_if_errors()
     assert card is not None
@@ -318,12 +450,18 @@ class _Validator:
         "review": "manual-review rules",
         "escalation": "phrases that mean the customer asks for escalation",
         "metrics": "conversation-metric settings",
+        "sections": "parts of the monitoring form (key -> label, optional weight) that criteria belong to",
+        "category_rules": "category caps beyond score thresholds (missed steps, a customer who ends upset...)",
+        "critical_category": "category of a call with a critical error (default: the last category)",
     }
 
     def __init__(self, doc: Marked, source: str):
         self.doc = doc
         self.source = source
         self.errors: list[tuple[int, str]] = list(doc.problems)
+        self.checksum = ""
+        self.mode = "phrases"
+        self._sections: tuple[Section, ...] = ()
 
     # ---- helpers --------------------------------------------------------------------------------------
     def err(self, path: tuple, message: str) -> None:
@@ -335,7 +473,8 @@ class _Validator:
     def raise_if_errors(self) -> None:
         if not self.errors:
             return
-        lines = [f"{self.source}:{line}: {msg}" for line, msg in sorted(self.errors, key=lambda e: e[0])]
+        lines = list(dict.fromkeys(f"{self.source}:{line}: {msg}"
+                                   for line, msg in sorted(self.errors, key=lambda e: e[0])))
         n = len(lines)
         raise UserError(
             f"invalid scorecard ({n} problem{'s' if n > 1 else ''}):\n  " + "\n  ".join(lines),
@@ -400,6 +539,8 @@ class _Validator:
         if not isinstance(value, list) or not value:
             self.err(path, "expected a non-empty list of phrases")
             return ()
+        if self.mode == "forms":
+            return self.form_list(value, path, allow_slot)
         out: list[Phrase] = []
         seen: set[str] = set()
         for i, item in enumerate(value):
@@ -434,6 +575,127 @@ class _Validator:
             )
         return tuple(out)
 
+    def form_list(self, value: list, path: tuple, allow_slot: bool) -> tuple[Phrase, ...]:
+        """Phrase forms (``matching.mode: forms``): each line a small grammar, see callaudit/scoring/forms.py."""
+        from callaudit.scoring.forms import GAP, SLOTS, FormError, expand
+
+        out: list[Phrase] = []
+        seen: set[str] = set()
+        for i, item in enumerate(value):
+            p = path + (i,)
+            if not isinstance(item, str) or not item.strip():
+                self.err(p, f"a phrase form must be a non-empty text, got {item!r}")
+                continue
+            text = item.strip()
+            braces = [b for b in re.findall(r"\{[^}]*\}", text) if b not in (NAME_SLOT, "{any_name}")]
+            if braces:
+                self.err(p, f"unknown placeholder {braces[0]} in '{text}' (forms know {NAME_SLOT} and {{any_name}})")
+                continue
+            try:
+                readings = expand(text)
+                spoken = expand(text, keep_spelling=True)
+            except FormError as exc:
+                self.err(p, f"{exc} (forms: (a|b) alternatives, (a|b)? optional, {NAME_SLOT}, … a short gap)")
+                continue
+            slot = any(w in SLOTS for r in readings for w in r)
+            if slot and not allow_slot:
+                self.err(p, f"{NAME_SLOT} is only allowed in protocol criteria phrases: '{text}'")
+                continue
+            norm = " ".join(w for w in readings[0] if w not in (*SLOTS, GAP))
+            if text in seen:
+                continue
+            seen.add(text)
+            hotword = " ".join(w for w in spoken[0] if w not in (*SLOTS, GAP))
+            out.append(Phrase(text=text, norm=norm, tokens=tuple(norm.split()), name_slot=slot, fuzzy=True,
+                              line=self.doc.line(p), hotword=hotword))
+        return tuple(out)
+
+    def sections(self, value: Any) -> tuple[Section, ...]:
+        path = ("sections",)
+        if value is None:
+            return ()
+        if not isinstance(value, dict) or not value:
+            self.err(path, "sections must be a mapping of section key -> {label, weight}")
+            return ()
+        out = []
+        for key, body in value.items():
+            sp = path + (key,)
+            if not isinstance(key, str) or not _CRITERION_KEY.match(key):
+                self.err(sp, f"section keys are lower_snake_case words, got {key!r}")
+                continue
+            if isinstance(body, str):
+                body = {"label": body}
+            if not self.keys(body, sp, {"label", "weight", "description"}):
+                continue
+            out.append(Section(key, self.string(body, sp, "label", default=key),
+                               self.number(body, sp, "weight", lo=0, hi=100)))
+        return tuple(out)
+
+    def section_ref(self, body: dict, path: tuple, sections: tuple[Section, ...]) -> str:
+        value = body.get("section")
+        if value is None:
+            if sections:
+                self.err(path, f"missing 'section' (one of: {', '.join(s.key for s in sections)})")
+            return ""
+        keys = [s.key for s in sections]
+        if value not in keys:
+            close = difflib.get_close_matches(str(value), keys, n=1, cutoff=0.6)
+            hint = f" — did you mean '{close[0]}'?" if close else (
+                f" (declared: {', '.join(keys)})" if keys else " (declare it under 'sections')")
+            self.err(path + ("section",), f"unknown section '{value}'{hint}")
+            return ""
+        return value
+
+    def category_rules(self, value: Any, categories: tuple[Category, ...]) -> tuple[CategoryRule, ...]:
+        path = ("category_rules",)
+        if value is None:
+            return ()
+        if not isinstance(value, list):
+            self.err(path, "category_rules must be a list of {when, at_most, at_least?, reason?}")
+            return ()
+        names = [c.name for c in categories]
+        out = []
+        for i, item in enumerate(value):
+            ip = path + (i,)
+            if not self.keys(item, ip, {"when", "at_most", "at_least", "reason"}):
+                continue
+            when = item.get("when")
+            if when not in CATEGORY_CONDITIONS:
+                close = difflib.get_close_matches(str(when), list(CATEGORY_CONDITIONS), n=1, cutoff=0.6)
+                hint = f" — did you mean '{close[0]}'?" if close else f" (one of: {', '.join(CATEGORY_CONDITIONS)})"
+                self.err(ip + ("when",), f"unknown condition {when!r}{hint}")
+                continue
+            at_most = self.string(item, ip, "at_most", required=True)
+            if at_most and at_most not in names:
+                self.err(ip + ("at_most",), f"unknown category '{at_most}' (categories: {', '.join(names)})")
+                continue
+            at_least = self.number(item, ip, "at_least", lo=1, hi=100)
+            if when == "missed_steps" and at_least is None:
+                self.err(ip, "missed_steps needs at_least: N")
+                continue
+            if when != "missed_steps" and at_least is not None:
+                self.err(ip + ("at_least",), f"at_least only applies to missed_steps, not {when}")
+            out.append(CategoryRule(when, at_most, int(at_least) if at_least is not None else None,
+                                    self.string(item, ip, "reason", default=""), self.doc.line(ip)))
+        return tuple(out)
+
+    def known_names(self, value: Any, path: tuple) -> frozenset[str]:
+        if value is None or value is False:
+            return frozenset()
+        p = NAMES_FILE if value in (True, "builtin") else Path(str(value))
+        if not p.is_absolute() and value not in (True, "builtin"):
+            p = (Path(self.source).parent / p).resolve()
+        try:
+            text = p.read_text(encoding="utf-8")
+        except OSError:
+            self.err(path, f"names file not found: {p}")
+            return frozenset()
+        words = []
+        for line in text.splitlines():
+            line = line.split("#", 1)[0]
+            words.extend(normalize(w) for w in line.split())
+        return frozenset(w for w in words if w)
+
     # ---- sections -------------------------------------------------------------------------------------
     def build(self) -> Scorecard | None:
         data = self.doc.data
@@ -447,8 +709,18 @@ class _Validator:
             self.err(("version",), f"version must be a plain identifier like callaudit-v1.0, got {version!r}")
 
         matching = data.get("matching") or {}
-        self.keys(matching, ("matching",), {"fuzzy_threshold", "fuzzy_min_chars", "name_stopwords"})
+        self.keys(matching, ("matching",), {"fuzzy_threshold", "fuzzy_min_chars", "name_stopwords", "mode",
+                                            "names", "undetermined_below", "near_miss_threshold"})
         mp = ("matching",)
+        mode = matching.get("mode", "phrases") if isinstance(matching, dict) else "phrases"
+        if mode not in ("phrases", "forms"):
+            self.err(mp + ("mode",), f"mode must be 'phrases' (fixed phrases, v1) or 'forms' (phrase forms), "
+                                     f"got {mode!r}")
+            mode = "phrases"
+        self.mode = mode
+        known = self.known_names(matching.get("names", "builtin" if mode == "forms" else None), mp + ("names",))
+        undetermined = self.number(matching, mp, "undetermined_below", lo=0, hi=1)
+        near_miss = self.number(matching, mp, "near_miss_threshold", default=60.0, lo=30, hi=100)
         threshold = self.number(matching, mp, "fuzzy_threshold", default=85, lo=50, hi=100)
         min_chars = int(self.number(matching, mp, "fuzzy_min_chars", default=8, lo=1, hi=100) or 8)
         stop = matching.get("name_stopwords", [])
@@ -457,15 +729,23 @@ class _Validator:
             stop = []
         stopwords = frozenset(normalize(s) for s in stop)
 
+        sections = self.sections(data.get("sections"))
+        self._sections = sections
         criteria = self.criteria(data.get("criteria"), min_chars)
         forbidden = self.forbidden(data.get("forbidden_words"))
         sentiment = self.sentiment(data.get("customer_sentiment"))
         categories = self.categories(data.get("categories"))
+        rules = self.category_rules(data.get("category_rules"), categories)
+        critical_category = self.string(data, (), "critical_category", default=categories[-1].name)
+        if critical_category not in [c.name for c in categories]:
+            self.err(("critical_category",), f"unknown category '{critical_category}' "
+                                             f"(categories: {', '.join(c.name for c in categories)})")
         unscored = self.string(data, (), "unscored_category", default="Sin Evaluar")
         review = self.review(data.get("review"))
         escalation = self.escalation(data.get("escalation"), min_chars)
         metrics = self.metrics(data.get("metrics"))
 
+        criteria, forbidden, sentiment = self.section_weights(sections, criteria, forbidden, sentiment)
         total = sum(c.weight for c in criteria.values()) + forbidden.weight + sentiment.weight
         if abs(total - 100.0) > 1e-6:
             parts = [f"{k}={c.weight:g}" for k, c in criteria.items()]
@@ -488,11 +768,47 @@ class _Validator:
             review=review,
             escalation=escalation,
             metrics=metrics,
+            mode=mode,
+            sections=sections,
+            category_rules=rules,
+            critical_category=critical_category,
+            checksum=self.checksum,
+            known_names=known,
+            undetermined_below=undetermined,
+            near_miss_threshold=float(near_miss if near_miss is not None else 60.0),
         )
+
+    def section_weights(self, sections, criteria, forbidden, sentiment):
+        """A section with a weight shares it among its members in proportion to their own weights (a member
+        without weight counts 1); members of sections without a weight keep their own."""
+        from dataclasses import replace
+
+        weighted = {s.key: s.weight for s in sections if s.weight is not None}
+        if not weighted:
+            return criteria, forbidden, sentiment
+        members: dict[str, list[tuple[str, float]]] = {k: [] for k in weighted}
+        parts = [(k, c.section, c.weight) for k, c in criteria.items()]
+        parts += [("forbidden_words", forbidden.section, forbidden.weight),
+                  ("customer_sentiment", sentiment.section, sentiment.weight)]
+        for key, section, weight in parts:
+            if section in members:
+                members[section].append((key, weight or 1.0))
+        share: dict[str, float] = {}
+        for section, items in members.items():
+            if not items:
+                self.err(("sections", section), f"section '{section}' has a weight but no criteria")
+                continue
+            total = sum(w for _, w in items)
+            for key, w in items:
+                share[key] = weighted[section] * w / total
+        criteria = {k: replace(c, weight=share.get(k, c.weight)) for k, c in criteria.items()}
+        forbidden = replace(forbidden, weight=share.get("forbidden_words", forbidden.weight))
+        sentiment = replace(sentiment, weight=share.get("customer_sentiment", sentiment.weight))
+        return criteria, forbidden, sentiment
 
     CRITERION_KEYS = {
         "label", "description", "weight", "speaker", "window", "phrases", "patterns", "not_applicable",
-        "agent_name",
+        "agent_name", "section", "critical", "hotwords",
     }
     WINDOW_KEYS = {"first_seconds", "first_turns", "last_seconds", "last_turns"}
     NA_KEYS = {"call_shorter_than", "no_agent_speech"}
@@ -522,6 +838,12 @@ class _Validator:
                     patterns.append(re.compile(pat))
                 except (re.error, TypeError) as exc:
                     self.err(cp + ("patterns", i), f"bad regular expression {pat!r}: {exc}")
+            # agent_name: true, or the window where the agent's bare own name counts ({first_seconds, ...})
+            agent_name, agent_name_window = False, None
+            if isinstance(body.get("agent_name"), dict):
+                agent_name, agent_name_window = True, self.window(body["agent_name"], cp + ("agent_name",))
+            else:
+                agent_name = self.boolean(body, cp, "agent_name", False)
             na = body.get("not_applicable") or {}
             na_short = None
             na_silent = True
@@ -539,7 +861,11 @@ class _Validator:
                 na_call_shorter_than=na_short,
                 na_no_agent_speech=na_silent,
                 description=self.string(body, cp, "description", default=""),
-                agent_name=self.boolean(body, cp, "agent_name", False),
+                agent_name=agent_name,
+                agent_name_window=agent_name_window,
+                section=self.section_ref(body, cp, self._sections),
+                critical=self.boolean(body, cp, "critical", False),
+                hotwords=self.text_list(body, cp, "hotwords"),
             )
         for req in REQUIRED_CRITERIA:
             if req not in out and req not in section:
@@ -564,7 +890,8 @@ class _Validator:
             self.err(path, "a window is either at the start (first_*) or at the end (last_*), not both")
         return Window(fs, int(ft) if ft else None, ls, int(lt) if lt else None)
 
-    FORBIDDEN_KEYS = {"label", "weight", "speaker", "penalty_per_expression", "expressions", "min_word_probability"}
+    FORBIDDEN_KEYS = {"label", "weight", "speaker", "penalty_per_expression", "expressions", "min_word_probability",
+                      "critical", "section"}
 
     def forbidden(self, section: Any) -> ForbiddenRules:
         path = ("forbidden_words",)
@@ -595,16 +922,13 @@ class _Validator:
                 variants = []
             forms: list[tuple[str, ...]] = []
             for text in [canonical, *variants]:
-                toks = tuple(normalize(text).split())
-                if not toks:
-                    self.err(ip, f"'{text}' has no words left after normalisation")
-                    continue
-                if toks in seen and seen[toks] != canonical:
-                    self.err(ip, f"'{text}' is already a form of '{seen[toks]}'")
-                    continue
-                if toks not in forms:
-                    forms.append(toks)
-                    seen[toks] = canonical
+                for toks in self.expression_forms(text, ip):
+                    if toks in seen and seen[toks] != canonical:
+                        self.err(ip, f"'{text}' is already a form of '{seen[toks]}'")
+                        continue
+                    if toks not in forms:
+                        forms.append(toks)
+                        seen[toks] = canonical
             if forms:
                 exprs.append(ForbiddenExpression(canonical, tuple(forms), self.doc.line(ip)))
         return ForbiddenRules(
@@ -616,9 +940,32 @@ class _Validator:
             ),
             expressions=tuple(exprs),
             min_word_probability=self.number(section, path, "min_word_probability", lo=0.0, hi=1.0),
+            critical=self.boolean(section, path, "critical", False),
+            section=self.section_ref(section, path, self._sections),
         )
 
-    SENTIMENT_KEYS = {"label", "weight", "full_at", "zero_at", "negative_below", "positive_above", "lexicon"}
+    def expression_forms(self, text: str, path: tuple) -> list[tuple[str, ...]]:
+        """A forbidden expression's word sequences: itself, or every reading of its (a|b) alternatives in a
+        scorecard of ``mode: forms`` (no {name} and no gaps: forbidden words are matched exactly)."""
+        from callaudit.scoring.forms import GAP, SLOTS, FormError, expand
+
+        if self.mode != "forms" or not re.search(r"[()|]", text):
+            toks = tuple(normalize(text).split())
+            if not toks:
+                self.err(path, f"'{text}' has no words left after normalisation")
+                return []
+            return [toks]
+        try:
+            readings = expand(text)
+        except FormError as exc:
+            self.err(path, str(exc))
+            return []
+        if any(w in (*SLOTS, GAP) for r in readings for w in r):
+            self.err(path, f"'{text}': forbidden expressions take no {NAME_SLOT} and no gaps")
+            return []
+        return readings
+    SENTIMENT_KEYS = {"label", "weight", "full_at", "zero_at", "negative_below", "positive_above", "lexicon",
+                      "scoring", "earn", "ends_upset", "section"}
 
     def sentiment(self, section: Any) -> SentimentRules:
         path = ("customer_sentiment",)
@@ -642,7 +989,27 @@ class _Validator:
             if not lexicon.is_file():
                 self.err(path + ("lexicon",), f"lexicon file not found: {lexicon}")
                 lexicon = None
+        scoring = section.get("scoring", "linear")
+        if scoring not in ("linear", "bucket"):
+            self.err(path + ("scoring",), f"scoring must be 'linear' or 'bucket', got {scoring!r}")
+            scoring = "linear"
+        earn = dict(SentimentRules.bucket_earn)
+        if section.get("earn") is not None and self.keys(section["earn"], path + ("earn",), set(earn)):
+            for bucket in earn:
+                value = self.number(section["earn"], path + ("earn",), bucket, lo=0, hi=1)
+                if value is not None:
+                    earn[bucket] = value
+        upset_turns, upset_below = 2, None
+        ends = section.get("ends_upset")
+        if ends is not None and self.keys(ends, path + ("ends_upset",), {"last_turns", "below"}):
+            upset_turns = int(self.number(ends, path + ("ends_upset",), "last_turns", default=2, lo=1, hi=20) or 2)
+            upset_below = self.number(ends, path + ("ends_upset",), "below", required=True, lo=-1, hi=1)
         return SentimentRules(
+            scoring=scoring,
+            bucket_earn=tuple(earn.items()),
+            ends_upset_turns=upset_turns,
+            ends_upset_below=upset_below,
+            section=self.section_ref(section, path, self._sections),
             label=self.string(section, path, "label", default="Sentimiento del cliente"),
             weight=float(self.number(section, path, "weight", required=True, default=0.0, lo=0, hi=100) or 0.0),
             full_at=float(full_at if full_at is not None else 0.0),
@@ -703,12 +1070,22 @@ class _Validator:
         path = ("escalation",)
         if section is None:
             return EscalationRules("customer", ())
-        if not self.keys(section, path, {"speaker", "phrases"}):
+        if not self.keys(section, path, {"speaker", "phrases", "hotwords"}):
             return EscalationRules("customer", ())
         return EscalationRules(
             speaker=self.speaker(section, path, "customer"),
             phrases=self.phrase_list(section.get("phrases"), path + ("phrases",), min_chars, allow_slot=False),
+            hotwords=self.text_list(section, path, "hotwords"),
         )
+
+    def text_list(self, mapping: dict, path: tuple, key: str) -> tuple[str, ...]:
+        value = mapping.get(key)
+        if value is None:
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+            self.err(path + (key,), f"'{key}' must be a list of texts")
+            return ()
+        return tuple(v.strip() for v in value)
 
     def metrics(self, section: Any) -> MetricsRules:
         path = ("metrics",)

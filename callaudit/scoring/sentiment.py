@@ -169,6 +169,11 @@ class LexiconSentiment:
             out.append(round(self.squash(s), 4))
         return out
 
+    def strong_phrases(self, min_abs: float = 2.0) -> list[str]:
+        """Multi-word lexicon entries of strong valence, strongest first (recogniser cues for the customer)."""
+        items = [(" ".join(k), v) for k, v in self.lex.phrases.items() if len(k) >= 2 and abs(v) >= min_abs]
+        return [k for k, _ in sorted(items, key=lambda kv: (-abs(kv[1]), kv[0]))]
+
     def explain(self, text: str) -> list[tuple[str, float]]:
         """Which words carried sentiment in ``text`` and with what final valence (evidence, debugging)."""
         texts, breaks = _text_tokens(text)

@@ -422,6 +422,8 @@ def expected_labels(script: Script, timeline: Timeline) -> dict:
         "farewell_applicable": script.max_duration is None,
         "forbidden_words": forbidden,
         "customer_sentiment": sentiment,
+        # the customer's last words still angry (evaluation/CONVENTIONS.md): a negative line among the last two
+        "customer_ends_upset": any(t.sentiment == "negative" for t in customer_turns[-2:]),
         "escalation": any("escalation" in t.slots for t in customer_turns),
         "long_hold": any(b - a >= LONG_HOLD_SECONDS for a, b in timeline.holds),
         "interruptions": count_interruptions(timeline),

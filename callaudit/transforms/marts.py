@@ -98,7 +98,10 @@ def review_queue(audits: DataFrame, transcriptions: DataFrame) -> DataFrame:
         "call_sid", "recording_sid", "agent", "vendor", "team", "supervisor", "start_time", "call_date",
         "quality_score", "quality_category", "review_codes", "review_reasons", "forbidden_words", "sentiment_score",
         "escalation_requested", "transcription_confidence", "transcript_snippet",
-        F.when(F.col("quality_score") < 40, F.lit("critical"))
+        "critical_errors", "category_reason", "undetermined_criteria",
+        # a critical error of the form (errores críticos) is as urgent as a very low score
+        F.when((F.col("quality_score") < 40) | (F.coalesce(F.size("critical_errors"), F.lit(0)) > 0),
+               F.lit("critical"))
         .when(F.array_contains("review_codes", "forbidden_word"), F.lit("high"))
         .otherwise(F.lit("normal")).alias("priority"),
     )

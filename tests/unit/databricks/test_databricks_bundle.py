@@ -178,8 +178,8 @@ def test_pipeline_configuration_carries_every_key_the_dataset_code_reads():
         assert all(isinstance(v, str) for v in conf.values()), "pipeline configuration is a string map"
         assert conf[PLATFORM_CONF_KEY] == "workspace"
         assert conf["callaudit.transcription.engine"] in {"whisper", "azure"}
-        assert conf["callaudit.scorecard_path"] == f"{bm.WORKSPACE_FILE_PATH}/scorecards/callaudit_v1.yml"
-        assert (bm.ROOT / "scorecards" / "callaudit_v1.yml").is_file()
+        assert conf["callaudit.scorecard_path"] == f"{bm.WORKSPACE_FILE_PATH}/scorecards/callaudit_v2.yml"
+        assert (bm.ROOT / "scorecards" / "callaudit_v2.yml").is_file()
 
 
 def test_landing_path_is_the_managed_volume_and_ingest_writes_where_bronze_reads():

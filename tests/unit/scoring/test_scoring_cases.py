@@ -1,4 +1,10 @@
-"""Runs audit_cases.yml: given this transcript, expect this audit (one case per scorecard rule)."""
+"""Given this transcript, expect this audit (one case per scorecard rule):
+
+* audit_cases.yml — the first scorecard (scorecards/callaudit_v1.yml, fixed phrases), which keeps loading and
+  scoring as it did;
+* form_cases.yml — the QA-form scorecard (scorecards/callaudit_v2.yml, phrase forms, critical errors, category
+  rules), one case per convention of evaluation/CONVENTIONS.md.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +15,12 @@ import yaml
 
 from callaudit.scoring import load_scorecard, score_transcript
 from callaudit.scoring.samples import transcript_from_label
+from callaudit.scoring.scorecard import DEFAULT_SCORECARD, V1_SCORECARD
 
-CASES = yaml.safe_load((Path(__file__).parent / "audit_cases.yml").read_text(encoding="utf-8"))
+HERE = Path(__file__).parent
+CASES = [(V1_SCORECARD, c) for c in yaml.safe_load((HERE / "audit_cases.yml").read_text(encoding="utf-8"))]
+CASES += [(DEFAULT_SCORECARD, c) for c in yaml.safe_load((HERE / "form_cases.yml").read_text(encoding="utf-8"))]
+CARDS = {p: load_scorecard(p) for p in (V1_SCORECARD, DEFAULT_SCORECARD)}
 
 
 def build_transcript(case: dict):
@@ -24,15 +34,16 @@ def build_transcript(case: dict):
     return transcript_from_label(label, mono=case.get("mono", False), confidence=case.get("confidence", 0.85))
 
 
-@pytest.fixture(scope="module")
-def card():
-    return load_scorecard()
-
-
-@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
-def test_case(case, card):
+@pytest.mark.parametrize("path, case", CASES, ids=[f"{p.stem}: {c['name']}" for p, c in CASES])
+def test_case(path, case):
+    card = CARDS[path]
     audit = score_transcript(build_transcript(case), card, agent_name=case.get("agent_name"))
     expect = dict(case["expect"])
+    if "category_reason_contains" in expect:
+        assert expect.pop("category_reason_contains") in audit.category_reason, audit.category_reason
+    if "critical_contains" in expect:
+        want = expect.pop("critical_contains")
+        assert any(want in e["message"] for e in audit.critical_errors), audit.critical_errors
     for crit, text in (expect.pop("reason_contains", None) or {}).items():
         assert text in audit.criteria[crit].reason, audit.criteria[crit].reason
     for crit, heard in (expect.pop("heard", None) or {}).items():

@@ -16,14 +16,14 @@ from callaudit.scoring.evaluate import (
     load_transcripts,
 )
 from callaudit.scoring.samples import synthetic_label, transcript_from_label
-from callaudit.scoring.scorecard import load_scorecard
+from callaudit.scoring.scorecard import V1_SCORECARD, load_scorecard
 
 SCENARIOS = ["good", "no_greeting", "no_farewell", "no_identification", "forbidden", "angry", "escalation", "short"]
 
 
 @pytest.fixture(scope="module")
 def card():
-    return load_scorecard()
+    return load_scorecard(V1_SCORECARD)
 
 
 @pytest.fixture(scope="module")
@@ -124,7 +124,7 @@ def test_directories_and_json_report(card, labels, tmp_path):
 
 def test_unreadable_inputs_are_user_errors(tmp_path):
     with pytest.raises(UserError, match="labels directory not found"):
-        evaluate_dirs(tmp_path / "nope", tmp_path, load_scorecard())
+        evaluate_dirs(tmp_path / "nope", tmp_path, load_scorecard(V1_SCORECARD))
     (tmp_path / "bad.json").write_text('{"segments": 3, "x": 1}')
     with pytest.raises(UserError, match="not a transcript"):
         load_transcripts(tmp_path)

@@ -9,7 +9,7 @@ import pytest
 from callaudit.scoring import AUDIT_COLUMNS, audit_row_from_json, audit_to_row, score_transcript, spark_ddl
 from callaudit.scoring.metrics import conversation_metrics
 from callaudit.scoring.samples import synthetic_transcripts
-from callaudit.scoring.scorecard import load_scorecard
+from callaudit.scoring.scorecard import V1_SCORECARD, load_scorecard
 from callaudit.transcript import Segment, Transcript, Word
 
 
@@ -80,7 +80,7 @@ def check_row_types(row):
 
 @pytest.fixture(scope="module")
 def card():
-    return load_scorecard()
+    return load_scorecard(V1_SCORECARD)
 
 
 def test_rows_match_columns_and_types(card):

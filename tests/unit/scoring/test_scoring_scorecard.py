@@ -1,4 +1,5 @@
-"""The scorecard as data: the shipped v1 loads; broken scorecards fail with file:line and what is wrong."""
+"""The scorecard as data: the first scorecard (v1, fixed phrases) still loads and validates as it did; broken
+scorecards fail with file:line and what is wrong. The QA-form scorecard (v2) has test_scoring_form_scorecard.py."""
 
 from __future__ import annotations
 
@@ -7,9 +8,14 @@ import re
 import pytest
 
 from callaudit.errors import UserError
-from callaudit.scoring.scorecard import DEFAULT_SCORECARD, load_scorecard, parse_scorecard
+from callaudit.scoring.scorecard import V1_SCORECARD, parse_scorecard
+from callaudit.scoring.scorecard import load_scorecard as _load
 
-SHIPPED = DEFAULT_SCORECARD.read_text(encoding="utf-8")
+SHIPPED = V1_SCORECARD.read_text(encoding="utf-8")
+
+
+def load_scorecard(path=None):
+    return _load(path if path is not None else V1_SCORECARD)
 
 
 def broken(old: str, new: str) -> str:

@@ -6,7 +6,7 @@ import pytest
 
 from callaudit.scoring.matching import ForbiddenMatcher, PhraseMatcher
 from callaudit.scoring.normalize import normalize, tokenize_segment
-from callaudit.scoring.scorecard import load_scorecard
+from callaudit.scoring.scorecard import V1_SCORECARD, load_scorecard
 from callaudit.transcript import Segment, Word
 
 
@@ -46,7 +46,7 @@ def test_segment_without_words_gets_interpolated_times():
 
 @pytest.fixture(scope="module")
 def card():
-    return load_scorecard()
+    return load_scorecard(V1_SCORECARD)
 
 
 def seg(text: str):
