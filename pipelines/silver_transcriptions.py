@@ -19,5 +19,5 @@ ONE_RECORDING_PER_BATCH = {
                 comment="Speaker-labelled transcripts per recording. Restricted: `transcript` is unredacted.")
 def silver_transcriptions():
     todo = transcripts.media_to_transcribe(spark.readStream.table("bronze_media"), spark.read.table("silver_calls"),
-                                           conf(spark, "callaudit.landing_path"))
+                                           conf(spark, "callaudit.landing_path"), spark.read.table("agent_directory"))
     return transcripts.silver_transcriptions(todo, make_transcribe_udf(**transcription_settings(spark)))

@@ -86,21 +86,24 @@ def _install_credentials(credentials: dict | None) -> None:
             os.environ[name] = value
 
 
-def transcribe_rows(paths, recording_sids, call_sids, directions, froms, tos, channels, *, engine: str,
-                    options: dict | None, agent_channel: str | None, hotwords: list[str] | None,
+def transcribe_rows(paths, recording_sids, call_sids, directions, froms, tos, channels, agent_names=None, *,
+                    engine: str,
+                    options: dict | None, agent_channel: str | None,
+                    hotwords: list[str] | dict[str, list[str]] | None,
                     credentials: dict | None = None) -> pd.DataFrame:
     """Transcribe a batch (pure Python apart from pandas; used by the UDF and by tests)."""
     import os
 
     from callaudit.transcription import model_cache
-    from callaudit.transcription.core import transcribe_recording
+    from callaudit.transcription.core import transcribe_recording, with_agent_name
     from callaudit.transcription.redact import redact_transcript
     from callaudit.transcription.speakers import agent_channel_for_call
 
     _install_credentials(credentials)
     rows = []
-    for path, rec, call, direction, from_, to, chans in zip(paths, recording_sids, call_sids, directions, froms, tos,
-                                                            channels, strict=True):
+    names = agent_names if agent_names is not None else [None] * len(paths)
+    for path, rec, call, direction, from_, to, chans, name in zip(paths, recording_sids, call_sids, directions,
+                                                                  froms, tos, channels, names, strict=True):
         rec, call, chans = _value(rec), _value(call), _value(chans)
         try:
             channel = agent_channel_for_call(_value(direction), _value(from_), _value(to),
@@ -112,7 +115,8 @@ def transcribe_rows(paths, recording_sids, call_sids, directions, froms, tos, ch
         except (TypeError, ValueError):
             expected = None
         raw = transcribe_recording(_value(path), call_sid=call, recording_sid=rec, agent_channel=channel,
-                                   engine=engine, hotwords=hotwords, expected_channels=expected, options=options)
+                                   engine=engine, hotwords=with_agent_name(hotwords, _value(name)),
+                                   expected_channels=expected, options=options)
         redacted = redact_transcript(raw)
         rows.append({"raw": raw.to_dict(), "redacted": redacted.to_dict(), "worker_pid": os.getpid(),
                      "worker_model_loads": model_cache.load_count()})
@@ -125,7 +129,7 @@ SPARK_DEFAULT_OPTIONS = {"num_workers": "1", "cpu_threads": "1", "parallel_chann
 
 
 def make_transcribe_udf(*, engine: str = "whisper", options: dict | None = None, agent_channel: str | None = None,
-                        hotwords: list[str] | None = None, credentials: dict | None = None):
+                        hotwords: list[str] | dict[str, list[str]] | None = None, credentials: dict | None = None):
     """An iterator pandas UDF; the model is loaded on the first batch of each Python worker and reused.
 
     ``options`` are :class:`callaudit.transcription.options.TranscriptionOptions` fields as strings (validated
@@ -135,8 +139,12 @@ def make_transcribe_udf(*, engine: str = "whisper", options: dict | None = None,
 
     merged = {**SPARK_DEFAULT_OPTIONS, **{k: v for k, v in (options or {}).items() if v not in (None, "")}}
     TranscriptionOptions.from_mapping(merged)  # fail fast on unknown/invalid options
+    if isinstance(hotwords, dict):
+        hotwords = {speaker: list(words) for speaker, words in hotwords.items()} or None
+    else:
+        hotwords = list(hotwords) if hotwords else None
     settings = {"engine": engine, "options": merged, "agent_channel": agent_channel or None,
-                "hotwords": list(hotwords) if hotwords else None, "credentials": credentials or None}
+                "hotwords": hotwords, "credentials": credentials or None}
 
     @F.pandas_udf(RESULT_TYPE)
     def transcribe_recordings(batches: Iterator[tuple[pd.Series, ...]]) -> Iterator[pd.DataFrame]:
@@ -158,11 +166,10 @@ def transcription_settings(spark) -> dict:
 
     prefix = "callaudit.transcription."
     options = {f.name: conf(spark, prefix + f.name) for f in fields(TranscriptionOptions)}
-    hotwords = None
-    if conf(spark, prefix + "hotwords", "scorecard") == "scorecard":
-        from callaudit.scoring import cached_scorecard
+    from callaudit.scoring.scorecard import recogniser_hotwords
 
-        hotwords = cached_scorecard(conf(spark, "callaudit.scorecard_path") or None).hotwords()
+    hotwords = recogniser_hotwords(conf(spark, prefix + "hotwords", "scorecard") or "scorecard",
+                                   conf(spark, "callaudit.scorecard_path") or None)
     credentials = {}
     for env_name, key in (("AZURE_SPEECH_KEY", "azure_speech_key"), ("AZURE_SPEECH_REGION", "azure_speech_region")):
         value = conf(spark, prefix + key)

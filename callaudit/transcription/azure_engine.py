@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from callaudit.transcript import Word
-from callaudit.transcription.engine import ChannelSegment, EngineError
+from callaudit.transcription.engine import ChannelSegment, EngineError, per_channel
 from callaudit.transcription.options import TranscriptionOptions
 
 log = logging.getLogger(__name__)
@@ -290,10 +290,12 @@ class AzureEngine:
         return sorted(results, key=lambda s: (s.start, s.end))
 
     def transcribe_channels(
-        self, channels: list[np.ndarray], *, hotwords: Sequence[str] | None = None, diarize: bool = False
+        self, channels: list[np.ndarray], *, hotwords: Sequence[str] | None = None, diarize: bool = False,
+        channel_hotwords: list[Sequence[str] | None] | None = None,
     ) -> list[list[ChannelSegment]]:
+        words = per_channel(channels, hotwords, channel_hotwords)
         if len(channels) <= 1:
-            return [self.transcribe_channel(c, hotwords=hotwords, diarize=diarize) for c in channels]
+            return [self.transcribe_channel(c, hotwords=w, diarize=diarize) for c, w in zip(channels, words, strict=True)]
         with ThreadPoolExecutor(max_workers=len(channels), thread_name_prefix="azure-channel") as pool:
-            futures = [pool.submit(self.transcribe_channel, c, hotwords=hotwords) for c in channels]
+            futures = [pool.submit(self.transcribe_channel, c, hotwords=w) for c, w in zip(channels, words, strict=True)]
             return [f.result() for f in futures]

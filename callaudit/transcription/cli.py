@@ -61,8 +61,13 @@ def transcribe_cmd(
     no_redact: bool = typer.Option(False, "--no-redact", help="Keep personal numbers/e-mails (restricted use)."),
     model_dir: Path = typer.Option(None, "--model-dir", file_okay=False,
                                    help="Another CTranslate2 Whisper model directory (default: bundled base)."),
+    hotwords: str = typer.Option("scorecard", "--hotwords",
+                                 help="Recogniser bias: scorecard = each channel its speaker's scorecard phrases "
+                                      "(the pipeline's default), shared = all phrases on both channels, none."),
+    scorecard: Path = typer.Option(None, "--scorecard", "-s", dir_okay=False,
+                                   help="Scorecard whose phrases bias the recogniser (default: the shipped one)."),
     hotword: list[str] = typer.Option(None, "--hotword", "-H",
-                                      help="Phrase to bias recognition toward (repeatable)."),
+                                      help="Extra phrase to bias recognition toward, on every channel (repeatable)."),
     beam_size: int = typer.Option(None, "--beam-size", min=1, max=10, help="Whisper beam size (default 3)."),
 ) -> None:
     from rich.console import Console
@@ -81,10 +86,18 @@ def transcribe_cmd(
         model_dir=str(model_dir) if model_dir else None,
         **({"beam_size": beam_size} if beam_size else {}),
     )
+    from callaudit.scoring.scorecard import recogniser_hotwords
+
+    bias = recogniser_hotwords(hotwords, scorecard)
+    if hotword:  # extra phrases go to every channel, after the scorecard's
+        if isinstance(bias, dict):
+            bias = {speaker: [*words, *hotword] for speaker, words in bias.items()}
+        else:
+            bias = [*(bias or []), *hotword]
     err = Console(stderr=True)
     with err.status(f"Transcribing {file.name} with {engine}…", spinner="dots"):
         transcript = transcribe_recording(file, agent_channel=agent_channel, engine=engine,
-                                          hotwords=hotword or None, options=options)
+                                          hotwords=bias, options=options)
     if not no_redact and not transcript.error:
         transcript = redact_transcript(transcript)
     if as_json:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +46,39 @@ def weighted_confidence(segments: Sequence[Segment]) -> float | None:
     return round(total / weight, 4) if weight else None
 
 
+# hotwords: one list for every channel, or one per speaker ({"agent": [...], "customer": [...], "unknown": [...]})
+Hotwords = Sequence[str] | Mapping[str, Sequence[str]] | None
+
+
+def hotwords_for(hotwords: Hotwords, speaker: str) -> list[str] | None:
+    """The phrases to bias one channel with: its speaker's list when ``hotwords`` is per speaker (a mono mix,
+    speaker ``unknown``, gets the ``unknown`` list or both lists), else the shared list."""
+    if hotwords is None:
+        return None
+    if isinstance(hotwords, Mapping):
+        words = hotwords.get(speaker)
+        if words is None and speaker == "unknown":
+            words = [*hotwords.get("agent", []), *hotwords.get("customer", [])]
+        return list(words) if words else None
+    return list(hotwords) or None
+
+
+def with_agent_name(hotwords: Hotwords, agent_name: str | None) -> Hotwords:
+    """Per-speaker bias plus the agent's own directory name first on the agent's channel: names are what the
+    recogniser garbles most ("le habla Leidy Johana Ríos" -> "me hablan renito a la ríos") and identification
+    rests on them. A shared list or no bias is left as it is."""
+    if not agent_name or not isinstance(hotwords, Mapping):
+        return hotwords
+    agent = [agent_name.strip(), *[w for w in hotwords.get("agent", []) if w != agent_name.strip()]]
+    return {**hotwords, "agent": agent}
+
+
+def _version_hotwords(hotwords: Hotwords) -> list[str] | None:
+    if isinstance(hotwords, Mapping):
+        return list(dict.fromkeys(w for words in hotwords.values() for w in words)) or None
+    return list(hotwords) if hotwords else None
+
+
 def _default_agent_channel() -> int:
     try:
         from callaudit.config import load_settings
@@ -70,7 +103,7 @@ def transcribe_audio(
     agent_channel: int | None,
     engine_name: str,
     options: TranscriptionOptions,
-    hotwords: Sequence[str] | None,
+    hotwords: Hotwords,
     expected_channels: int | None,
 ) -> Transcript:
     """Transcribe decoded audio into ``transcript`` (filled in place and returned)."""
@@ -86,6 +119,14 @@ def transcribe_audio(
         )
         return transcript
 
+    engine = get_engine(engine_name, options)
+    if hasattr(engine, "transcribe_file"):  # an engine that knows the whole recording's text (reference)
+        try:
+            engine.transcribe_file(audio, transcript)
+        except EngineError as exc:
+            transcript.error = f"{engine_name} transcription failed: {exc}"
+        return transcript
+
     mono_like = audio.channels == 1 or channels_identical(audio)
     if mono_like:
         plan = [(None, audio.samples[0])]  # channel None: a mono mix, speakers unknown
@@ -94,22 +135,26 @@ def transcribe_audio(
         transcript.agent_channel = agent_channel or _default_agent_channel()
         plan = [(ch, audio.channel(ch)) for ch in (1, 2)]
 
-    engine = get_engine(engine_name, options)
     to_run = [(ch, x) for ch, x in plan if not is_near_silent(x, audio.sample_rate, options.silence_dbfs)]
     if not to_run:
         log.info("%s: every channel is near-silent; nothing to transcribe", audio.path)
+    speakers = [speaker_for_channel(ch, transcript.agent_channel) for ch, _ in to_run]
     try:
-        transcript.engine_version = engine.version(hotwords)
+        transcript.engine_version = engine.version(_version_hotwords(hotwords))
+        if isinstance(hotwords, Mapping) and hotwords:
+            transcript.engine_version += " per-channel"
         prepared = [resample(x, audio.sample_rate) for _, x in to_run]
         diarize = mono_like and options.azure_diarize_mono
-        results = engine.transcribe_channels(prepared, hotwords=hotwords, diarize=diarize) if prepared else []
+        per_channel = [hotwords_for(hotwords, sp) for sp in speakers]
+        results = (engine.transcribe_channels(prepared, hotwords=None, diarize=diarize, channel_hotwords=per_channel)
+                   if prepared else [])
     except EngineError as exc:
         transcript.error = f"{engine_name} transcription failed: {exc}"
         return transcript
 
     segments: list[Segment] = []
-    for (ch, _), found in zip(to_run, results, strict=True):
-        segments.extend(_to_segments(found, ch, speaker_for_channel(ch, transcript.agent_channel)))
+    for speaker, (ch, _), found in zip(speakers, to_run, results, strict=True):
+        segments.extend(_to_segments(found, ch, speaker))
     segments.sort(key=lambda s: (s.start, s.end, s.channel or 0))
     transcript.segments = segments
     transcript.text = render_text(segments)
@@ -124,7 +169,7 @@ def transcribe_recording(
     recording_sid: str | None = None,
     agent_channel: int | str | None = None,
     engine: str = "whisper",
-    hotwords: Sequence[str] | None = None,
+    hotwords: Hotwords = None,
     expected_channels: int | None = None,
     options: TranscriptionOptions | dict[str, Any] | None = None,
 ) -> Transcript:
@@ -133,7 +178,9 @@ def transcribe_recording(
     * ``agent_channel``: 1 or 2 for dual-channel recordings (see :func:`~callaudit.transcription.speakers.
       agent_channel_for_call`); None = ``CALLAUDIT_AGENT_CHANNEL`` or 2. Ignored for mono (speakers ``unknown``).
     * ``engine``: ``whisper`` (offline, default) or ``azure``.
-    * ``hotwords``: phrases to bias recognition toward (e.g. ``scorecard.hotwords()``).
+    * ``hotwords``: phrases to bias recognition toward: one list for every channel, or one per speaker
+      (``scorecard.hotwords_by_speaker()``: the agent's channel gets the agent-side phrases, the customer's the
+      customer-side ones — one shared list makes the customer channel's WER worse).
     * ``expected_channels``: 2 when the recording was requested dual-channel; a mismatch becomes ``error``.
     * ``options``: :class:`TranscriptionOptions` or a dict of its fields.
 

@@ -48,12 +48,25 @@ class Engine(Protocol):
     ) -> list[ChannelSegment]: ...
 
     def transcribe_channels(
-        self, channels: list[object], *, hotwords: Sequence[str] | None = None, diarize: bool = False
+        self, channels: list[object], *, hotwords: Sequence[str] | None = None, diarize: bool = False,
+        channel_hotwords: list[Sequence[str] | None] | None = None,
     ) -> list[list[ChannelSegment]]: ...
+    # channel_hotwords: one list per channel (the speaker's own phrases); when given it replaces ``hotwords``
+
+
+def per_channel(channels: list, hotwords: Sequence[str] | None,
+                channel_hotwords: list[Sequence[str] | None] | None) -> list[Sequence[str] | None]:
+    """The hotwords of each channel: ``channel_hotwords`` when given, else the shared list for all."""
+    if channel_hotwords is not None:
+        if len(channel_hotwords) != len(channels):
+            raise ValueError(f"{len(channel_hotwords)} hotword lists for {len(channels)} channels")
+        return list(channel_hotwords)
+    return [hotwords] * len(channels)
 
 
 def get_engine(name: str, options: TranscriptionOptions) -> Engine:
-    """Instantiate an engine by name (``whisper`` | ``azure``). Cheap: models load lazily, once per process."""
+    """Instantiate an engine by name (``whisper`` | ``azure`` | ``reference``). Cheap: models load lazily, once
+    per process. ``reference`` is the evaluation harness's perfect recogniser (known transcripts)."""
     key = (name or "").strip().lower()
     if key == "whisper":
         from callaudit.transcription.whisper_engine import WhisperEngine
@@ -63,4 +76,8 @@ def get_engine(name: str, options: TranscriptionOptions) -> Engine:
         from callaudit.transcription.azure_engine import AzureEngine
 
         return AzureEngine(options)
+    if key == "reference":
+        from callaudit.transcription.reference_engine import ReferenceEngine
+
+        return ReferenceEngine(options)
     raise ValueError(f"unknown transcription engine {name!r}; choose one of {', '.join(ENGINES)}")

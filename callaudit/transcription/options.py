@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-ENGINES = ("whisper", "azure")
+ENGINES = ("whisper", "azure", "reference")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,10 @@ class TranscriptionOptions:
     vad_min_silence_ms: int | None = None  # None = faster-whisper's default (2000 ms), as measured
     temperature_fallback: bool = False  # True = Whisper's sampling fallback: better on loops, NOT reproducible
     loop_rescue: bool = True  # re-decode a looping channel with repetition penalties (deterministic)
+    # with hotwords, decode with the repetition penalties from the start instead of only when a loop is seen.
+    # Off: on calls worded apart from the scorecard (evaluation/es_co/dev, 49 calls) the penalties from the start
+    # raised the agent channel's WER from 0.41 to 0.52 and cost detections; a looping channel is still re-decoded
+    hotword_penalties: bool = False
     condition_on_previous_text: bool = True
     split_gap_s: float = 1.0  # split a Whisper segment where its words pause longer than this (turn boundaries)
     language_check: bool = True  # refuse speech the recogniser is sure is not `language` (an error row, not an audit)
@@ -38,6 +42,8 @@ class TranscriptionOptions:
     azure_endpoint: str | None = None  # e.g. a private endpoint; None = the public endpoint of the region
     azure_timeout_s: float | None = None  # None = 60 s + 2x the audio duration per channel
     azure_diarize_mono: bool = False  # ConversationTranscriber on mono files (speaker ids -> see azure_engine)
+    # ---- reference (evaluation only) --------------------------------------------------------------------
+    reference_dir: str | None = None  # folder of known transcripts, <recording_sid>.json: a perfect recogniser
 
     def __post_init__(self) -> None:
         if self.beam_size < 1:

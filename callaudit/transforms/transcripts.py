@@ -6,16 +6,27 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 
-def media_to_transcribe(media_stream: DataFrame, calls: DataFrame, landing_path: str) -> DataFrame:
-    """Each downloaded recording once, with the call-leg metadata that decides which channel is the agent.
+def media_to_transcribe(media_stream: DataFrame, calls: DataFrame, landing_path: str,
+                        agents: DataFrame | None = None) -> DataFrame:
+    """Each downloaded recording once, with the call-leg metadata that decides which channel is the agent, and
+    the agent's directory name (the recogniser is biased toward it on the agent's channel: a name is the word
+    it garbles most, and identification depends on it).
 
     ``media_stream`` is the append-only ``bronze_media`` stream (ingest writes one manifest per recording, once),
-    so every recording reaches the transcription UDF exactly once; ``calls`` is the static ``silver_calls``.
+    so every recording reaches the transcription UDF exactly once; ``calls`` is the static ``silver_calls``;
+    ``agents`` the agent directory (unknown agents: a null name, no name bias).
     """
     media = media_stream.where(F.col("recording_sid").isNotNull() & F.col("path").isNotNull())
+    if agents is not None:
+        from callaudit.transforms.gold import resolve_agents
+
+        calls = resolve_agents(calls, agents)
+    else:
+        calls = calls.withColumn("_agent_name", F.lit(None).cast("string"))
     legs = calls.select(
         F.col("call_sid").alias("_c_sid"), F.col("direction").alias("_c_direction"),
-        F.col("from_number").alias("_c_from"), F.col("to_number").alias("_c_to"))
+        F.col("from_number").alias("_c_from"), F.col("to_number").alias("_c_to"),
+        F.col("_agent_name").alias("_c_agent_name"))
     root = landing_path.rstrip("/")
     return media.join(legs, F.col("call_sid") == F.col("_c_sid"), "left").select(
         "recording_sid", "call_sid",
@@ -24,6 +35,7 @@ def media_to_transcribe(media_stream: DataFrame, calls: DataFrame, landing_path:
         F.col("_c_direction").alias("call_direction"),
         F.col("_c_from").alias("call_from"),
         F.col("_c_to").alias("call_to"),
+        F.col("_c_agent_name").alias("agent_name"),
         "sha256",
     )
 
@@ -35,7 +47,7 @@ def silver_transcriptions(to_transcribe: DataFrame, transcribe_udf, partitions: 
     result = spread.select(
         "recording_sid", "call_sid", "media_path", "sha256",
         transcribe_udf(F.col("media_path"), F.col("recording_sid"), F.col("call_sid"), F.col("call_direction"),
-                       F.col("call_from"), F.col("call_to"), F.col("media_channels")).alias("_t"),
+                       F.col("call_from"), F.col("call_to"), F.col("media_channels"), F.col("agent_name")).alias("_t"),
         F.current_timestamp().alias("transcribed_at"),
     )
     return result.select(

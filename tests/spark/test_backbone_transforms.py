@@ -120,6 +120,29 @@ def test_gold_calls_masks_numbers_and_resolves_agents(spark, landing):
     assert ex.apply_rules(gold.twilio_calls(calls, agents), ex.load("twilio_calls")).count() == 5
 
 
+def test_media_to_transcribe_carries_the_agents_directory_name(spark, landing):
+    """The recogniser is biased toward the agent's own name: each recording reaches the transcription UDF with
+    the directory name of the agent who took the call (null for an agent the directory does not know)."""
+    from callaudit.transforms import transcripts
+
+    pairs = dial_pair(1, start=BASE, agent="maria.lopez") + dial_pair(2, start=BASE, agent="ghost.agent")
+    land_page(landing, "calls", pairs, "r")
+    write_agents(landing, [("A001", "maria.lopez", "María López", "Konecta", "Tarjetas", "Ana Ruiz")])
+    calls = silver.silver_calls(bronze.bronze_calls(read_pages(spark, landing / "calls", schemas.CALLS_PAGE)))
+    agents = bronze.agent_directory(spark.read.schema(schemas.AGENT_DIRECTORY).option("header", "true")
+                                    .csv(str(landing / "reference")))
+    media = spark.createDataFrame(
+        [(sid("RE", p["sid"]), p["sid"], f"media/{sid('RE', p['sid'])}.wav", "2", "abc") for p in pairs[::2]],
+        "recording_sid string, call_sid string, path string, channels string, sha256 string")
+    rows = {r["call_sid"]: r for r in transcripts.media_to_transcribe(media, calls, "/landing", agents).collect()}
+    assert rows[pairs[0]["sid"]]["agent_name"] == "María López"
+    assert rows[pairs[2]["sid"]]["agent_name"] is None  # not in the directory: no name to bias with
+    assert rows[pairs[0]["sid"]]["media_path"].startswith("/landing/media/RE")
+    assert rows[pairs[0]["sid"]]["call_direction"] == "inbound"
+    without = transcripts.media_to_transcribe(media, calls, "/landing").collect()
+    assert {r["agent_name"] for r in without} == {None}
+
+
 def test_gold_recordings_join_media_manifest(spark, landing):
     parent = call(1, start=BASE)
     rec, rec2 = recording(parent), recording(call(2, start=BASE), status="processing")

@@ -29,7 +29,8 @@ class FakeSpeechService:
     mode: str = "ok"  # "ok" | "status:<code>" | "silent"
     # responder(pcm int16 samples at 16 kHz) -> list of detailed-format phrase dicts
     responder: object = None
-    requests: list[dict] = field(default_factory=list)  # per connection: query, headers, audio bytes, messages
+    # per connection: query, headers, audio bytes, messages (headers), texts (whole text frames)
+    requests: list[dict] = field(default_factory=list)
 
     @property
     def endpoint(self) -> str:
@@ -71,7 +72,8 @@ def fake_speech_service():
     sockets: list = []
 
     async def handler(request):
-        record = {"query": dict(request.query), "headers": dict(request.headers), "audio": b"", "messages": []}
+        record = {"query": dict(request.query), "headers": dict(request.headers), "audio": b"", "messages": [],
+                  "texts": []}
         service.requests.append(record)
         if service.mode.startswith("status:"):
             return web.Response(status=int(service.mode.split(":")[1]), text="refused by the fake service")
@@ -82,6 +84,7 @@ def fake_speech_service():
         async for msg in ws:
             if msg.type == WSMsgType.TEXT:
                 record["messages"].append(msg.data.split("\r\n\r\n")[0])
+                record["texts"].append(msg.data)  # headers and body (speech.context carries the phrase list)
             elif msg.type == WSMsgType.BINARY:
                 headers, body = _parse_binary(msg.data)
                 record["audio"] += body

@@ -109,6 +109,13 @@ def test_cli_json_is_a_redacted_transcript(call_wav):
     assert result.exit_code == 0, result.output
     t = Transcript.from_json(result.stdout[result.stdout.index("{"):])
     assert t.redacted and t.error is None and _said(t.speaker_text("agent"), "buenos días")
+    # the CLI biases each channel with its speaker's scorecard phrases, like the pipeline
+    assert t.engine_version.endswith("per-channel") and "hotwords" in t.engine_version
+    plain = CliRunner().invoke(app, ["transcribe", str(call_wav), "--json", "--hotwords", "none"])
+    assert plain.exit_code == 0 and "hotwords" not in Transcript.from_json(
+        plain.stdout[plain.stdout.index("{"):]).engine_version
+    bad = CliRunner().invoke(app, ["transcribe", str(call_wav), "--hotwords", "everything"])
+    assert bad.exit_code == 1 and "unknown hotwords mode" in bad.output
 
 
 def test_non_spanish_speech_is_an_error_row_not_an_audit(tmp_path, call_wav):

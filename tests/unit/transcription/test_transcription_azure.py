@@ -152,6 +152,26 @@ def test_dual_channel_call_through_the_real_sdk(tmp_path, monkeypatch, fake_spee
     assert red.redactions == {"CEDULA": 1}
 
 
+def test_each_channel_is_biased_with_its_own_speakers_phrases(tmp_path, monkeypatch, fake_speech_service):
+    """Per-channel recogniser bias through the real SDK: the agent's connection carries the agent-side phrase
+    list, the customer's the customer-side one (the pipeline's and `callaudit transcribe`'s default)."""
+    monkeypatch.setenv("AZURE_SPEECH_KEY", KEY)
+    fake_speech_service.responder = _responder
+    wav = _two_channel_call(tmp_path)
+    bias = {"agent": ["que tenga un buen día", "qué pereza"], "customer": ["superintendencia", "me colgaron"]}
+    t = transcribe_recording(wav, engine="azure", call_sid="CA1", recording_sid="RE1", agent_channel=2,
+                             hotwords=bias, options={"azure_endpoint": fake_speech_service.endpoint})
+    assert t.error is None, t.error
+    assert t.engine_version.endswith("per-channel")
+    by_channel = {}
+    for req in fake_speech_service.requests:
+        loudest = int(np.abs(np.frombuffer(req["audio"][44:][: len(req["audio"][44:]) // 2 * 2], "<i2")).max())
+        speaker = "agent" if loudest > 0.4 * 32768 else "customer"  # the agent's channel is the louder one
+        context = json.loads(next(x for x in req["texts"] if "Path:speech.context" in x).split("\r\n\r\n", 1)[1])
+        by_channel[speaker] = [item["Text"] for g in context["dgi"]["Groups"] for item in g["Items"]]
+    assert by_channel == bias
+
+
 @pytest.mark.parametrize(
     ("status", "needle"),
     [(401, "rejected the credentials"), (403, "rejected the credentials"), (429, "throttled"),

@@ -187,3 +187,25 @@ def test_a_transcript_from_spark_to_json_without_its_null_fields_reads_back():
     as_spark_writes_it = json.dumps(drop_nulls(original.to_dict()))
     assert "channel" not in as_spark_writes_it and "recording_sid" not in as_spark_writes_it
     assert Transcript.from_json(as_spark_writes_it) == original
+
+
+def test_hotwords_for_a_channel_follow_its_speaker():
+    from callaudit.transcription.core import hotwords_for
+
+    per_speaker = {"agent": ["qué pereza"], "customer": ["superintendencia"]}
+    assert hotwords_for(per_speaker, "agent") == ["qué pereza"]
+    assert hotwords_for(per_speaker, "customer") == ["superintendencia"]
+    assert hotwords_for(per_speaker, "unknown") == ["qué pereza", "superintendencia"]  # a mono mix hears both
+    assert hotwords_for(["a", "b"], "customer") == ["a", "b"]  # one shared list
+    assert hotwords_for(None, "agent") is None and hotwords_for({"agent": []}, "agent") is None
+
+
+def test_the_agents_own_name_leads_the_agent_channels_bias():
+    from callaudit.transcription.core import with_agent_name
+
+    per_speaker = {"agent": ["qué pereza"], "customer": ["superintendencia"]}
+    biased = with_agent_name(per_speaker, "Leidy Johana Ríos")
+    assert biased == {"agent": ["Leidy Johana Ríos", "qué pereza"], "customer": ["superintendencia"]}
+    assert per_speaker["agent"] == ["qué pereza"]  # the shared settings are not modified
+    assert with_agent_name(["a"], "Leidy") == ["a"] and with_agent_name(None, "Leidy") is None  # shared / none
+    assert with_agent_name(per_speaker, None) is per_speaker

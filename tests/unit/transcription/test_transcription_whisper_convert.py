@@ -70,7 +70,9 @@ def test_decoding_is_deterministic_by_default():
     fallback = WhisperEngine(TranscriptionOptions(temperature_fallback=True))._decode_kwargs(None)
     assert fallback["temperature"][0] == 0.0 and len(fallback["temperature"]) > 1
     biased = WhisperEngine(TranscriptionOptions())._decode_kwargs(["qué pereza"])
-    assert biased["hotwords"] == "qué pereza" and all(biased[k] == v for k, v in RESCUE_DECODING.items())
+    assert biased["hotwords"] == "qué pereza" and "no_repeat_ngram_size" not in biased  # penalties only on a loop
+    penalised = WhisperEngine(TranscriptionOptions(hotword_penalties=True))._decode_kwargs(["qué pereza"])
+    assert all(penalised[k] == v for k, v in RESCUE_DECODING.items())
     vad = WhisperEngine(TranscriptionOptions(vad_min_silence_ms=500))._decode_kwargs(None)
     assert vad["vad_parameters"] == {"min_silence_duration_ms": 500}
 
