@@ -109,7 +109,11 @@ def render_spec(settings: Settings) -> Path:
 
 def pipeline_configuration(settings: Settings) -> dict[str, str]:
     """The ``callaudit.*`` keys the dataset code reads with ``spark.conf.get`` (docs/CONTRACTS.md section 4)."""
+    extra = {}
+    if os.environ.get("CALLAUDIT_REFERENCE_DIR"):  # the evaluation harness's perfect recogniser (engine=reference)
+        extra["callaudit.transcription.reference_dir"] = os.environ["CALLAUDIT_REFERENCE_DIR"]
     return {
+        **extra,
         "callaudit.platform": "local",
         "callaudit.landing_path": str(settings.landing.resolve()),
         "callaudit.transcription.engine": settings.transcription_engine,

@@ -22,6 +22,10 @@ Example (about 40 s on 2 cores):
 Metadata only, for ingest benchmarks:
 
     callaudit synth --calls 100000 --days 30 --no-audio --out /tmp/twilio_big
+
+An analysts' evaluation set spoken as calls (then `callaudit ingest` and `callaudit pipeline run` audit them):
+
+    callaudit synth --from-set evaluation/es_co/test --out lakehouse/twilio_data
 """
 
 
@@ -40,6 +44,10 @@ def register(app: typer.Typer) -> None:
                                        help="First day of the window, YYYY-MM-DD (default: the window ends yesterday, UTC)."),
         workers: int = typer.Option(0, "--workers", min=0, help="Processes speaking audio (0 = up to 2)."),
         force: bool = typer.Option(False, "--force", help="Replace --out even if it was not written by synth."),
+        from_set: Path = typer.Option(None, "--from-set",
+                                      help="Speak an analysts' evaluation set (evaluation/FORMAT.md) instead of "
+                                           "generated dialogues: one call per file, the analysts' marks as labels, "
+                                           "reference transcripts in reference/."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     ) -> None:
         from rich.console import Console
@@ -49,8 +57,15 @@ def register(app: typer.Typer) -> None:
         from callaudit.synth.generator import generate_call_centre
 
         out_dir = out if out is not None else load_settings().twilio_data
-        summary = generate_call_centre(out_dir, calls=calls, days=days, seed=seed, start_date=start_date,
-                                       audio=audio, progress=not quiet, workers=workers or None, overwrite=force)
+        if from_set is not None:
+            from callaudit.synth.evalset import generate_from_set
+
+            summary = generate_from_set(from_set, out_dir, seed=seed, start_date=start_date, progress=not quiet,
+                                        workers=workers or None, overwrite=force)
+        else:
+            summary = generate_call_centre(out_dir, calls=calls, days=days, seed=seed, start_date=start_date,
+                                           audio=audio, progress=not quiet, workers=workers or None,
+                                           overwrite=force)
         table = Table(title="synthetic call centre", show_header=False, title_justify="left")
         table.add_column(style="bold")
         table.add_column()
