@@ -176,7 +176,8 @@ def render(results: list[SplitResult], set_dir: Path) -> str:
     buf = io.StringIO()
     console = Console(file=buf, width=150, force_terminal=False, color_system=None)
     for r in results:
-        console.print(f"### split {r.split}: {r.calls} calls of {set_dir}, {r.audio_seconds / 60:.1f} min of audio")
+        where = os.path.relpath(set_dir, PROJECT_ROOT) if Path(set_dir).is_absolute() else set_dir
+        console.print(f"### split {r.split}: {r.calls} calls of {where}, {r.audio_seconds / 60:.1f} min of audio")
         for engine in ENGINES:
             ev = r.evaluations[engine]
             title = ("reference transcripts (engine=reference: the rules alone)" if engine == "reference"

@@ -74,6 +74,8 @@ def _fmt(v: Any) -> str:
 def describe_expected(spec: ExpectationSpec) -> str:
     k, t = spec.kwargs, spec.type
     mostly = f" (at least {k['mostly']:.0%} of rows)" if "mostly" in k else ""
+    if "row_condition" in k:
+        mostly += f" where {k['row_condition']}"
     if t == "expect_column_values_to_not_be_null":
         return "not null" + mostly
     if t == "expect_column_values_to_be_unique":
