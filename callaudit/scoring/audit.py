@@ -261,12 +261,13 @@ def score_transcript(
     own_names = tuple(p for p in names.parts if len(p) >= 4) if names is not None else ()
     criteria: dict[str, CriterionResult] = {}
     for key, crit in card.criteria.items():
-        criteria[key] = _judge(
+        verdict = _judge(
             crit, comp.criteria[key], views[crit.speaker], other.get(crit.speaker, []), duration,
             agent_name=first_name if crit.agent_name else None, threshold=max(85.0, card.fuzzy_threshold),
-            names=names, min_confidence=card.undetermined_below if mode == SPEAKERS_KNOWN else None,
-            own_names=own_names if crit.agent_name else (), near_miss=comp.near_misses.get(key),
+            names=names, own_names=own_names if crit.agent_name else (),
         )
+        criteria[key] = _second_guess(verdict, crit, views[crit.speaker], duration, comp.near_misses.get(key), names,
+                                      card.undetermined_below if mode == SPEAKERS_KNOWN else None)
 
     # forbidden words: whole words, the agent's channel
     forbidden_hits: list[Match] = []
@@ -510,32 +511,19 @@ def _first_name(agent_name: str | None) -> str | None:
     return parts[0] if parts and parts[0].isalpha() else None
 
 
-def _judge(
-    crit: Criterion,
-    matcher: PhraseMatcher | FormPhraseMatcher,
-    segs: list[TokenizedSegment],
-    other_segs: list[TokenizedSegment],
-    duration: float,
-    *,
-    agent_name: str | None = None,
-    threshold: float = 85.0,
-    names: NameCheck | None = None,
-    min_confidence: float | None = None,
-    own_names: tuple[str, ...] = (),
-    near_miss: FormPhraseMatcher | None = None,
-) -> CriterionResult:
-    res = _judge_heard(crit, matcher, segs, other_segs, duration, agent_name=agent_name, threshold=threshold,
-                       names=names, own_names=own_names)
+def _second_guess(res: CriterionResult, crit: Criterion, segs: list[TokenizedSegment], duration: float,
+                  near_miss: FormPhraseMatcher | None, names: NameCheck | None,
+                  min_confidence: float | None) -> CriterionResult:
+    """The recogniser's confidence on a verdict, and "not determinable" for a step that looks missed although
+    something like it was heard with low confidence ("le habla catemile" for "le habla Katherine", "en qué le
+    puedo seguir"): for an analyst to hear, instead of a confident "missed". A step heard as met is not
+    second-guessed: measured on the dev split end to end, "met" verdicts were right whatever the confidence."""
     res.critical = crit.critical
     if res.match is not None:
         seg = next((s for s in segs if s.index == res.match.segment), None)
         res.confidence = seg.mean_probability(res.match.first_token, res.match.last_token) if seg else None
     if min_confidence is None or near_miss is None or res.status != NOT_MET:
         return res
-    # A step that looks missed, but something like it was heard and the recogniser was unsure of those words
-    # ("le habla catemile" for "le habla Katherine", "en qué le puedo seguir"): not determinable, for an analyst
-    # to hear, instead of a confident "missed". (A step heard as met is not second-guessed: measured on the dev
-    # split end to end, "met" verdicts were right whatever the recogniser's confidence.)
     loose = NameCheck(names.stopwords) if names is not None else None
     for seg in _window(crit, segs, duration)[0]:
         m = near_miss.best_in_segment(seg, loose)
@@ -581,7 +569,7 @@ def _window(crit: Criterion, segs: list[TokenizedSegment], duration: float):
     return [s for s in segs if s.index in keep], in_turns
 
 
-def _judge_heard(
+def _judge(
     crit: Criterion,
     matcher: PhraseMatcher | FormPhraseMatcher,
     segs: list[TokenizedSegment],
