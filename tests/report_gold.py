@@ -143,8 +143,9 @@ def corrupt_audits(spark, home: Path) -> None:
                               .otherwise(F.col("quality_score")))
               .withColumn("quality_category", F.when(F.col("agent") == "Juan Pérez", F.lit("Fantástica"))
                           .otherwise(F.col("quality_category")))
-              .withColumn("has_greeting", F.when(F.col("agent") == "Carlos Ríos", F.lit(None).cast("boolean"))
-                          .otherwise(F.col("has_greeting"))))
+              # a null protocol step is legitimate (not determinable); a null review flag never is
+              .withColumn("needs_manual_review", F.when(F.col("agent") == "Carlos Ríos", F.lit(None).cast("boolean"))
+                          .otherwise(F.col("needs_manual_review"))))
     result = broken.unionByName(first).unionByName(dup).localCheckpoint()
     result.write.format("delta").mode("overwrite").save(path)
 

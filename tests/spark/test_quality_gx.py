@@ -71,7 +71,7 @@ def test_gx_fails_on_corrupted_audits_and_the_cli_names_each_failure(spark, own_
         ("expect_column_values_to_be_unique", "call_sid"),
         ("expect_column_values_to_be_between", "quality_score"),
         ("expect_column_values_to_be_in_set", "quality_category"),
-        ("expect_column_values_to_not_be_null", "has_greeting"),
+        ("expect_column_values_to_not_be_null", "needs_manual_review"),
     }  # the distribution checks (mean score, share of review) still pass: one bad row does not move them enough
     assert "150" in failed[("expect_column_values_to_be_between", "quality_score")].observed
     assert "Fantástica" in failed[("expect_column_values_to_be_in_set", "quality_category")].observed
@@ -82,7 +82,7 @@ def test_gx_fails_on_corrupted_audits_and_the_cli_names_each_failure(spark, own_
     result = runner.invoke(app, ["validate", "--no-docs", "--table", "twilio_call_audits"])
     assert result.exit_code == 1
     for name in ("expect_column_values_to_be_unique", "expect_column_values_to_be_in_set", "Fantástica",
-                 "expect_column_values_to_not_be_null", "has_greeting", "0 ≤ value ≤ 100"):
+                 "expect_column_values_to_not_be_null", "needs_manual_review", "0 ≤ value ≤ 100"):
         assert name in result.output
     as_json = runner.invoke(app, ["validate", "--no-docs", "--json", "-t", "twilio_call_audits", "-t", "twilio_calls"])
     assert as_json.exit_code == 1
