@@ -47,22 +47,23 @@ class SplitResult:
     wer_calls: int = 0
 
 
+def _set_env(values: dict[str, str | None]) -> None:
+    for k, v in values.items():
+        if v is None:
+            os.environ.pop(k, None)
+        else:
+            os.environ[k] = v
+
+
 @contextmanager
 def _env(**values: str | None):
+    """Environment variables for the pipeline subprocesses of one run, restored afterwards."""
     old = {k: os.environ.get(k) for k in values}
+    _set_env(values)
     try:
-        for k, v in values.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
         yield
     finally:
-        for k, v in old.items():
-            if v is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = v
+        _set_env(old)
 
 
 def _run_lakehouse(data: Path, home: Path, engine: str, say: Callable[[str], None]) -> float:

@@ -103,7 +103,8 @@ def bench_pipeline(quick: bool, calls: int | None) -> tuple[str, list[str]]:
     return "\n".join(result.lines()), [f"callaudit bench --only pipeline --pipeline-calls {n}"]
 
 
-def bench_accuracy(quick: bool, set_dir: Path, splits: list[str], wer_calls: int) -> tuple[str, list[str]]:
+def bench_accuracy(quick: bool, set_dir: Path, splits: list[str],
+                   wer_calls: int) -> tuple[str, list[str], str]:
     """The auditor on an analysts' evaluation set, through the real product path twice (reference transcripts and
     the offline recogniser), read from the pipeline's gold ``twilio_call_audits`` (callaudit/bench/accuracy.py)."""
     from callaudit.bench import accuracy
@@ -117,14 +118,9 @@ def bench_accuracy(quick: bool, set_dir: Path, splits: list[str], wer_calls: int
     finally:
         accuracy.cleanup(work)
     text = accuracy.render(results, set_dir)
-    global _ACCURACY_SUMMARY
-    _ACCURACY_SUMMARY = accuracy_summary(accuracy.summary_rows(results), set_dir)
     rel = os.path.relpath(set_dir, PROJECT_ROOT) if set_dir.is_absolute() else str(set_dir)
     command = f"callaudit bench --only accuracy --set {rel} --splits {','.join(splits)}"
-    return text, [command + (" --quick" if quick else "")]
-
-
-_ACCURACY_SUMMARY: str | None = None
+    return text, [command + (" --quick" if quick else "")], accuracy_summary(accuracy.summary_rows(results), set_dir)
 
 
 def accuracy_summary(rows: list[dict], set_dir: Path) -> str:
@@ -146,7 +142,8 @@ def accuracy_summary(rows: list[dict], set_dir: Path) -> str:
             "scorecard; gold `twilio_call_audits` of two pipeline runs):\n\n" + "\n".join(lines))
 
 
-def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: list[str]) -> None:
+def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: list[str],
+                   accuracy_summary_text: str | None = None) -> None:
     titles = {
         "ingest": "Ingest throughput (emulator -> landing, metadata)",
         "transcription": "Transcription: WER per channel, real-time factor, model loads, memory",
@@ -163,8 +160,8 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
         parts += [summary.group(0), ""]
     # the accuracy summary is generated from the figures of the run that measured them
     accuracy = re.search(r"<!-- accuracy-summary -->.*?<!-- /accuracy-summary -->", existing, re.S)
-    if _ACCURACY_SUMMARY is not None and "accuracy" in results:
-        parts += ["<!-- accuracy-summary -->", "## Summary: auditor accuracy (generated)", "", _ACCURACY_SUMMARY,
+    if accuracy_summary_text is not None and "accuracy" in results:
+        parts += ["<!-- accuracy-summary -->", "## Summary: auditor accuracy (generated)", "", accuracy_summary_text,
                   "", f"Command: `{results['accuracy'][1][0]}`", "<!-- /accuracy-summary -->", ""]
     elif accuracy:
         parts += [accuracy.group(0), ""]
@@ -223,18 +220,23 @@ def bench(
                                            wer_calls),
     }
     failed: list[str] = []
+    accuracy_text: str | None = None
     for key in wanted:
         typer.secho(f"== {key}", bold=True, err=True)
         started = time.perf_counter()
         try:
-            results[key] = runners[key]()
+            measured = runners[key]()
+            results[key] = measured[:2]
+            if key == "accuracy":
+                accuracy_text = measured[2]
         except Exception as exc:  # one broken section must not throw away the figures of the others
             failed.append(key)
             typer.secho(f"   section {key} failed: {exc}", fg="red", err=True)
             continue
         typer.echo(_strip_ansi(results[key][0]))
         typer.secho(f"   ({time.perf_counter() - started:.0f} s)", err=True)
-        write_markdown(results, out, info)  # after every section: a later failure keeps what was measured
+        # after every section: a later failure keeps what was measured
+        write_markdown(results, out, info, accuracy_text)
     typer.echo(f"written: {out}")
     if failed:
         raise UserError(f"benchmark section(s) failed: {', '.join(failed)} (the others were written to {out})",

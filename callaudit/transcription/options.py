@@ -31,8 +31,8 @@ class TranscriptionOptions:
     temperature_fallback: bool = False  # True = Whisper's sampling fallback: better on loops, NOT reproducible
     loop_rescue: bool = True  # re-decode a looping channel with repetition penalties (deterministic)
     # with hotwords, decode with the repetition penalties from the start instead of only when a loop is seen.
-    # Off: on calls worded apart from the scorecard (evaluation/es_co/dev, 49 calls) the penalties from the start
-    # raised the agent channel's WER from 0.41 to 0.52 and cost detections; a looping channel is still re-decoded
+    # Off: on the dev split's calls (worded apart from the scorecard) the penalties from the start cost more
+    # agent-channel WER and detections than the bias gained; a looping channel is still re-decoded
     hotword_penalties: bool = False
     condition_on_previous_text: bool = True
     split_gap_s: float = 1.0  # split a Whisper segment where its words pause longer than this (turn boundaries)
