@@ -39,6 +39,7 @@ COMPONENTS = [
     "callaudit.report.cli",
     "callaudit.alerts.cli",
     "callaudit.quality.cli",
+    "callaudit.review.cli",
     "callaudit.demo",
     "callaudit.bench.cli",
 ]

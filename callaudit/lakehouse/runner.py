@@ -124,7 +124,7 @@ def pipeline_configuration(settings: Settings) -> dict[str, str]:
     }
 
 
-LANDING_DIRS = ("calls", "recordings", "media", "media_manifest", "reference")
+LANDING_DIRS = ("calls", "recordings", "media", "media_manifest", "reference", "reviews")
 
 
 def ensure_landing_layout(settings: Settings) -> None:

@@ -128,13 +128,14 @@ class Landing:
         self.media = self.root / "media"
         self.media_manifest = self.root / "media_manifest"
         self.reference = self.root / "reference"
+        self.reviews = self.root / "reviews"  # analysts' verdicts (callaudit review import / the review page)
         self.state_dir = self.root / "_state"
         self.tmp = self.root / "_tmp"
         self.state_file = self.state_dir / "ingest_state.json"
 
     def create(self) -> None:
         for folder in (self.calls, self.recordings, self.media, self.media_manifest, self.reference,
-                       self.state_dir, self.tmp):
+                       self.reviews, self.state_dir, self.tmp):
             folder.mkdir(parents=True, exist_ok=True)
 
     def temp_path(self, name: str) -> Path:
