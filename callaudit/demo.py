@@ -114,6 +114,14 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
         result.ingest = run_ingest(settings, base_url=emulator.url, progress=progress)
     for line in result.ingest.lines():
         console.print("  " + line)
+    # the synthetic QA team's weekly reviews (from the ground truth), so the calibration loop has data
+    from callaudit.review.landing import land_reviews
+    from callaudit.synth.reviews import synthetic_reviews
+
+    reviews = synthetic_reviews(settings.twilio_data / "labels", seed=seed)
+    landed = land_reviews(reviews, settings.landing, source="synthetic-qa-team")
+    console.print(f"  synthetic QA team: {len(reviews)} review(s) ({len(landed.landed)} new) -> landing/reviews/; "
+                  "see `callaudit calibrate`")
     result.steps[name] = time.perf_counter() - t0
 
     # 3. the pipeline

@@ -23,6 +23,7 @@ from twilio_pages import (
     land_media,
     land_page,
     recording,
+    sid,
     write_agents,
     write_dual_wav,
     write_json,
@@ -54,6 +55,8 @@ class Landed:
     recording_records: int = 0
     media: set[str] = field(default_factory=set)
     broken_media: set[str] = field(default_factory=set)
+    reviews: set[tuple[str, str]] = field(default_factory=set)  # (call_sid, reviewer) that must reach qa_reviews
+    bad_reviews: dict[str, str] = field(default_factory=dict)  # call_sid -> the rule that must quarantine it
 
 
 def _audio_cache(cache: Path) -> list[Path]:
@@ -147,6 +150,34 @@ def land_batch2(landing: Path, audio_cache: Path, landed: Landed) -> None:
     land_page(landing, "calls", calls, "b2-again")  # the same page landed twice
     landed.valid_calls |= {c["sid"] for c in calls}
     landed.call_records += 2 * len(calls)
+    land_review_drop(landing, landed)
+
+
+# Analysts' verdicts dropped by hand into landing/reviews (as on a Databricks volume): the raw CSV an analyst
+# writes (naive Bogotá times, sí/no, a quoted note with a comma), three good rows and three bad ones.
+REVIEW_DROP = [
+    (1, "Ana Ruiz", "2026-12-01 09:00", "sí", "sí", "sí", "sí", "", "Buena", "no", '"bien, completa"', None),
+    (1, "Luis Gil", "2026-12-01 09:30", "sí", "no", "sí", "sí", "", "Regular", "sí", "calibración", None),
+    (2, "Ana Ruiz", "2026-12-01 10:00", "no", "no", "no", "no", "qué pereza", "Requiere Atención", "no", "", None),
+    (999, "Ana Ruiz", "2026-12-01 10:10", "sí", "sí", "sí", "sí", "", "Buena", "no", "", "call_audited"),
+    (5, "Ana Ruiz", "ayer", "sí", "sí", "sí", "sí", "", "Buena", "no", "", "reviewed_at_valid"),
+    (6, "Ana Ruiz", "2026-12-01 11:00", "quizás", "sí", "sí", "sí", "", "Buena", "no", "", "booleans_valid"),
+]
+
+
+def land_review_drop(landing: Path, landed: Landed) -> None:
+    from callaudit.review.records import REVIEW_FIELDS
+
+    lines = [",".join(REVIEW_FIELDS)]
+    for n, *cells, rule in REVIEW_DROP:
+        lines.append(",".join([sid("CA", n), *cells]))
+        if rule:
+            landed.bad_reviews[sid("CA", n)] = rule
+        else:
+            landed.reviews.add((sid("CA", n), cells[0]))
+    target = landing / "reviews" / "revision-semana48.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
 def expected(landed: Landed) -> dict[str, int]:
@@ -168,6 +199,7 @@ def expected(landed: Landed) -> dict[str, int]:
     }
 
 
+REVIEW_TABLES = ["qa_reviews", "calibration_agreement", "calibration_disagreements"]
 GOLD = ["twilio_calls", "twilio_recordings", "twilio_transcriptions", "twilio_call_audits", "agent_daily_quality",
         "daily_quality_trend", "forbidden_words_by_agent", "review_queue", "kpi_summary"]
 

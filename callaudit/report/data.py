@@ -24,6 +24,7 @@ QUEUE_COLUMNS = [
 ]
 GOLD_TABLES = ["twilio_call_audits", "twilio_calls", "twilio_transcriptions", "review_queue", "kpi_summary"]
 SNIPPET_READ_CHARS = 400
+DISAGREEMENT_LIMIT = 30
 LOCAL_TZ = "America/Bogota"
 
 
@@ -39,6 +40,8 @@ class ReportData:
     snippets: dict[str, str] = field(default_factory=dict)  # recording_sid -> redacted transcript opening
     missing_tables: list[str] = field(default_factory=list)
     latest_call_date: date | None = None
+    agreement: list[Row] = field(default_factory=list)  # calibration_agreement (all scopes; small)
+    disagreements: list[Row] = field(default_factory=list)  # calibration_disagreements, latest first
 
     @property
     def days(self) -> int:
@@ -112,4 +115,12 @@ def read_report_data(settings: Settings, days: int = 30, end: date | None = None
     kpis = load("kpi_summary")
     if kpis is not None:
         data.kpi_summary = [_plain(r) for r in kpis.orderBy("ord").collect()]
+    agreement = load("calibration_agreement")
+    if agreement is not None:
+        data.agreement = [_plain(r) for r in agreement.collect()]
+    disagreements = load("calibration_disagreements")
+    if disagreements is not None:
+        data.disagreements = [_plain(r) for r in disagreements.where(F.col("comparison") == "auditor_vs_analyst")
+                              .orderBy(F.col("reviewed_at").desc_nulls_last(), "call_sid", "criterion")
+                              .limit(DISAGREEMENT_LIMIT).collect()]
     return data

@@ -163,6 +163,74 @@ def _charts(data: ReportData) -> list[Chart]:
     return charts
 
 
+AGREEMENT_CRITERIA = [("greeting", "Saludo"), ("identification", "Identificación"),
+                      ("help_offer", "Ofrecimiento de ayuda"), ("farewell", "Despedida"),
+                      ("forbidden_words", "Palabras prohibidas"), ("quality_category", "Categoría (ponderada)")]
+AGREEMENT_COLOURS = [svg.BLUE, svg.ORANGE, svg.GREEN, svg.PURPLE, svg.SKY, svg.GREY]
+
+
+def kappa_strength(kappa: float | None) -> str:
+    """Landis & Koch (1977), the scale QA teams quote."""
+    if kappa is None:
+        return "sin variación"
+    for upper, label in ((0.0, "pobre"), (0.2, "leve"), (0.4, "aceptable"), (0.6, "moderada"),
+                         (0.8, "considerable")):
+        if kappa <= upper:
+            return label
+    return "casi perfecta"
+
+
+def agreement_context(data: ReportData) -> dict[str, Any]:
+    """The "Concordancia con los analistas" section: kappa per criterion, over weeks, disagreements."""
+    mine = [r for r in data.agreement if r.get("comparison") == "auditor_vs_analyst"]
+    overall = {r["criterion"]: r for r in mine if r.get("scope") == "all"}
+    rows = []
+    for key, label in AGREEMENT_CRITERIA:
+        r = overall.get(key)
+        if r is None or not r.get("n"):
+            continue
+        interval = (f"{fmt.number(r['kappa_low'], 2)} – {fmt.number(r['kappa_high'], 2)}"
+                    if r.get("kappa_low") is not None else "—")
+        rows.append({"criterion": label, "n": r["n"], "agreement": fmt.percent(r.get("agreement"), 0),
+                     "kappa": fmt.number(r["kappa"], 2) if r.get("kappa") is not None else "—",
+                     "interval": interval, "strength": kappa_strength(r.get("kappa")),
+                     "disagreements": r.get("disagreements") or 0})
+    weeks = sorted({r["scope_value"] for r in mine if r.get("scope") == "week"})
+    chart = None
+    if len(weeks) >= 1 and rows:
+        by = {(r["criterion"], r["scope_value"]): r.get("kappa") for r in mine if r.get("scope") == "week"}
+        series = [svg.LineSeries(label, [by.get((key, w)) for w in weeks], colour)
+                  for (key, label), colour in zip(AGREEMENT_CRITERIA, AGREEMENT_COLOURS, strict=True)
+                  if any(by.get((key, w)) is not None for w in weeks)]
+        lowest = min([0.0] + [v for s in series for v in s.values if v is not None])
+        if series:
+            chart = Markup(svg.line_chart(
+                title="Kappa de Cohen por semana y criterio",
+                desc="Acuerdo del auditor automático con los analistas, corregido por azar, por semana de la "
+                     "llamada; 1 = acuerdo perfecto, 0 = el del azar. La línea punteada es 0,6 (acuerdo considerable).",
+                x_labels=weeks, series=series, y_min=lowest, y_max=1.0, y_label="kappa",
+                x_label="Semana de la llamada", value_fmt=lambda v: fmt.number(v, 2),
+                reference=(0.6, "0,6: acuerdo considerable"), width=1200, height=300))
+    peers = [r for r in data.agreement if r.get("comparison") == "analyst_vs_analyst" and r.get("scope") == "all"
+             and r.get("n")]
+    label_of = dict(AGREEMENT_CRITERIA)
+    return {
+        "agreement_rows": rows,
+        "agreement_chart": chart,
+        "agreement_reviews": max((r["n"] for r in overall.values()), default=0),
+        "peer_rows": [{"criterion": label_of.get(r["criterion"], r["criterion"]), "n": r["n"],
+                       "agreement": fmt.percent(r.get("agreement"), 0),
+                       "kappa": fmt.number(r["kappa"], 2) if r.get("kappa") is not None else "—"} for r in peers],
+        "disagreement_rows": [{"call_sid": d.get("call_sid"), "criterion": label_of.get(d.get("criterion"),
+                                                                                        d.get("criterion")),
+                               "auditor": d.get("verdict_a"), "analyst": d.get("verdict_b"),
+                               "reviewer": d.get("rater_b"), "agent": d.get("agent") or "",
+                               "evidence": safe_snippet(d.get("evidence") or "", 200),
+                               "note": safe_snippet(d.get("note") or "", 160)} for d in data.disagreements],
+        "agreement_available": "calibration_agreement" not in data.missing_tables and bool(data.agreement),
+    }
+
+
 def _reasons(row: dict) -> list[str]:
     return [str(r) for r in (row.get("review_reasons") or [])]
 
@@ -223,4 +291,5 @@ def render_report(data: ReportData) -> str:
                             f"{fmt.long_date(metrics.as_date(data.kpi_summary[0].get('period_end')))}"
                             if data.kpi_summary and data.kpi_summary[0].get("period_start") else None),
     }
+    context.update(agreement_context(data))
     return _environment().get_template("report.html").render(**context)

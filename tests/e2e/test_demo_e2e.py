@@ -215,3 +215,95 @@ def test_rerun_with_nothing_new_transcribes_nothing(demo, spark):
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     after = _table(spark, home, "silver_transcriptions").select("recording_sid", "transcribed_at").collect()
     assert sorted(before) == sorted(after)
+
+
+# ---- the calibration loop on the demo, through the CLI as a QA lead runs it ------------------------------------
+E2E_REVIEWER = "Revisora E2E"
+REVIEW_HEADER = ("call_sid,reviewer,reviewed_at,has_greeting,has_identification,has_help_offer,has_farewell,"
+                 "forbidden_words,quality_category,is_calibration,note")
+
+
+def _cli(home: Path, *args: str, timeout: int = 1800) -> subprocess.CompletedProcess:
+    env = dict(os.environ, CALLAUDIT_HOME=str(home), CALLAUDIT_DOTENV=str(ROOT / "tests" / "data" / "no.env"))
+    return subprocess.run([CALLAUDIT, *args], env=env, capture_output=True, text=True, timeout=timeout, cwd=ROOT)
+
+
+def _analyst_rows(labels: list[dict]) -> list[str]:
+    """The synthetic call centre's ground truth written the way an analyst fills the review CSV."""
+    def yn(value) -> str:
+        return "sí" if value else "no"
+
+    rows = []
+    for i, label in enumerate(labels):
+        e = label["expected"]
+        farewell = yn(e["farewell"]) if e.get("farewell_applicable", True) else "n/a"
+        rows.append(",".join([label["call_sid"], E2E_REVIEWER, f"2026-12-0{1 + i % 5}T10:{i:02d}", yn(e["greeting"]),
+                              yn(e["identification"]), yn(e["help_offer"]), farewell,
+                              ";".join(e["forbidden_words"]), "", "no", "revisión e2e"]))
+    return rows
+
+
+def test_review_import_calibrate_rescore_and_sample_on_the_demo(demo, spark, tmp_path):
+    home, labels = demo["home"], demo["labels"]
+    good = _analyst_rows(labels)
+    sid = labels[0]["call_sid"]
+    bad = [f"CA{'0' * 32},Ana Ruiz,2026-12-01,sí,sí,sí,sí,,,no,",           # not an audited call
+           f"{sid},Luis Gil,01/12/2026,sí,sí,sí,sí,,,no,",                  # not an ISO date
+           f"{sid},Luis Gil,2026-12-01,sí,sí,sí,sí,,Fantástica,no,",         # unknown category
+           f"{sid},Luis Gil,2026-12-02,quizás,sí,sí,sí,,,no,",              # not yes/no
+           f"{sid},,2026-12-03,sí,sí,sí,sí,,,no,"]                          # no reviewer
+    csv_path = tmp_path / "revisiones.csv"
+    csv_path.write_text("\n".join([REVIEW_HEADER, *good, *bad]) + "\n", encoding="utf-8")
+
+    first = _cli(home, "review", "import", str(csv_path))
+    assert first.returncode == 1, first.stdout + first.stderr  # some rows were rejected: say so in the exit code
+    for reason in ("not an audited call", "not an ISO 8601 date", "not a category", "not a yes/no answer",
+                   "reviewer is empty"):
+        assert reason in first.stderr, (reason, first.stderr)
+    assert f"{len(good)} review(s) landed" in first.stdout and "5 rejected" in first.stdout
+    again = _cli(home, "review", "import", str(csv_path))
+    assert "0 review(s) landed" in again.stdout and f"{len(good)} already imported" in again.stdout
+    assert len(list((home / "landing" / "reviews").glob("*revisiones-csv*.csv"))) == 1
+    # the demo's synthetic QA team landed its own weekly reviews and a calibration session
+    assert list((home / "landing" / "reviews").glob("*synthetic-qa-team*.csv"))
+
+    run = _cli(home, "pipeline", "run", "--refresh", "bronze_qa_reviews,qa_reviews,quarantine_qa_reviews,"
+               "calibration_agreement,calibration_disagreements")
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+    qa = _table(spark, home, "qa_reviews")
+    assert qa.where(f"reviewer = '{E2E_REVIEWER}'").count() == len(good)
+    assert qa.where("is_calibration").select("reviewer").distinct().count() == 2  # the synthetic session
+    scored = {r.call_sid for r in _table(spark, home, "twilio_call_audits").where("audit_error IS NULL").collect()}
+    own = {(r.call_sid, r.reviewer) for r in qa.where("NOT is_calibration").collect() if r.call_sid in scored}
+
+    cal = _cli(home, "calibrate", "--json", "--seed", "4")
+    assert cal.returncode == 0, cal.stderr[-2000:]
+    result = json.loads(cal.stdout)
+    table = {(r["comparison"], r["scope"], r["scope_value"], r["criterion"]): r
+             for r in _table(spark, home, "calibration_agreement").collect()}
+    greeting = next(r for r in result["agreement"] if r["scope"] == "all" and r["criterion"] == "greeting")
+    assert greeting["n"] + greeting["n_excluded"] == len(own)
+    assert greeting["agreement"] == pytest.approx(table[("auditor_vs_analyst", "all", "", "greeting")]["agreement"])
+    assert json.loads(_cli(home, "calibrate", "--json", "--seed", "4").stdout)["agreement"] == result["agreement"]
+
+    rescore = _cli(home, "rescore", "--scorecard", str(ROOT / "scorecards" / "callaudit_v1.yml"), "--json")
+    assert rescore.returncode == 0, rescore.stderr[-2000:]
+    changes = json.loads(rescore.stdout)
+    assert changes["version"] == "callaudit-v1.0" and changes["calls"] == _table(spark, home, "twilio_call_audits").count()
+    compare = _cli(home, "calibrate", "--compare", "v1", "v2", "--json")
+    assert compare.returncode == 0, compare.stderr[-2000:]
+    cmp = json.loads(compare.stdout)
+    assert cmp["version_a"] == "callaudit-v1.0" and cmp["version_b"] == "callaudit-v2.0"
+    reviewed = {sid for sid, _ in own}
+    assert cmp["reviewed_calls"] == len(reviewed)
+    assert {(c["call_sid"], c["criterion"]) for c in cmp["changes"]} == \
+        {(c["call_sid"], c["criterion"]) for c in changes["changes"] if c["call_sid"] in reviewed}
+    print("rescore v1 vs gold v2:", len(changes["changes"]), "verdict changes;",
+          [(c["criterion"], c["callaudit-v1.0"], c["callaudit-v2.0"], c["closer_to_analysts"]) for c in cmp["changes"]])
+
+    draw = _cli(home, "review", "sample", "--per-agent", "2", "--seed", "3", "--include-reviewed", "--format", "json")
+    assert draw.returncode == 0, draw.stderr[-2000:]
+    record = json.loads(draw.stdout)
+    assert record["population"]["calls"] == len(scored) and record["calls"]
+    replay = _cli(home, "review", "sample", "--replay", record["record"])
+    assert replay.returncode == 0 and "identical to the record" in replay.stdout

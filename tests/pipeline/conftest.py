@@ -4,7 +4,16 @@ tests/pipeline_scenario.py). The crash suite compares its gold tables with the s
 from __future__ import annotations
 
 import pytest
-from pipeline_scenario import GOLD, Landed, expected, land_batch1, land_batch2, layer_counts, snapshot
+from pipeline_scenario import (
+    GOLD,
+    REVIEW_TABLES,
+    Landed,
+    expected,
+    land_batch1,
+    land_batch2,
+    layer_counts,
+    snapshot,
+)
 
 from callaudit.config import PROJECT_ROOT, Settings
 from callaudit.lakehouse.runner import run_pipeline
@@ -25,10 +34,10 @@ def scenario(tmp_path_factory, spark):
     land_batch2(settings.landing, audio, landed)
     runs.append(run_pipeline(settings, progress=False))
     counts.append((layer_counts(spark, settings), expected(landed)))
-    snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"]))
+    snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES))
 
     runs.append(run_pipeline(settings, progress=False))  # nothing new
     counts.append((layer_counts(spark, settings), expected(landed)))
-    snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"]))
+    snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES))
     return {"settings": settings, "runs": runs, "counts": counts, "snaps": snaps, "landed": landed,
             "audio": audio}

@@ -122,6 +122,22 @@ def gold_views(spark, tmp_path_factory):
         "review_queue": local(marts.review_queue(call_audits, tx)),
         "kpi_summary": local(marts.kpi_summary(call_audits)),
     }
+    # analysts' reviews of every call (one verdict contradicts the auditor) -> the pipeline's calibration tables
+    from callaudit.transforms import reviews as review_tables
+
+    review_rows = [{"call_sid": a["call_sid"], "reviewer": "Ana Ruiz", "reviewed_at": now,
+                    "has_greeting": (not a["has_greeting"]) if i == 0 and a["has_greeting"] is not None
+                    else a["has_greeting"], "has_identification": a["has_identification"],
+                    "has_help_offer": a["has_help_offer"], "has_farewell": a["has_farewell"],
+                    "forbidden_words": a["forbidden_words"], "quality_category": a["quality_category"],
+                    "is_calibration": False, "note": "revisión de prueba"} for i, a in enumerate(audit_rows)]
+    qa = spark.createDataFrame(review_rows, StructType.fromDDL(
+        "call_sid STRING, reviewer STRING, reviewed_at TIMESTAMP, has_greeting BOOLEAN, has_identification BOOLEAN, "
+        "has_help_offer BOOLEAN, has_farewell BOOLEAN, forbidden_words ARRAY<STRING>, quality_category STRING, "
+        "is_calibration BOOLEAN, note STRING"))
+    categories = [c.name for c in card.categories]
+    views["calibration_agreement"] = local(review_tables.calibration_agreement(call_audits, qa, categories))
+    views["calibration_disagreements"] = local(review_tables.calibration_disagreements(call_audits, qa, categories))
     for name, df in views.items():
         df.createOrReplaceTempView(name)
     yield audit_rows, {call_sid: agent_name for call_sid, _, agent_name in plan}
@@ -208,3 +224,14 @@ def test_kpis_trend_and_weekly_sentiment_cover_every_audited_call(results, gold_
     assert sum(r["total_calls"] for r in trend) == len(audits)
     assert [r["call_date"] for r in trend] == sorted(r["call_date"] for r in trend)
     assert sum(r["calls"] for r in results["sentiment_weekly"][1]) == len(audits)
+
+
+def test_agreement_page_shows_the_one_contradicted_verdict(results, gold_views):
+    audits, _ = gold_views
+    judged = [a for a in audits if a["has_greeting"] is not None]
+    rows = {r["criterio"]: r for r in results["agreement_by_criterion"][1]}
+    assert rows["Saludo"]["llamadas"] == len(judged) and rows["Saludo"]["desacuerdos"] == 1
+    assert rows["Despedida"]["desacuerdos"] == 0
+    (disagreement,) = results["agreement_disagreements"][1]
+    assert disagreement["call_sid"] == audits[0]["call_sid"] and disagreement["criterio"] == "Saludo"
+    assert disagreement["evidencia_del_auditor"]

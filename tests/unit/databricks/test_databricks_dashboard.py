@@ -17,7 +17,8 @@ import pytest
 
 DASHBOARD = bm.ROOT / "dashboards" / "call_quality.lvdash.json"
 GOLD_TABLES = {"twilio_calls", "twilio_recordings", "twilio_transcriptions", "twilio_call_audits",
-               "agent_daily_quality", "daily_quality_trend", "forbidden_words_by_agent", "review_queue", "kpi_summary"}
+               "agent_daily_quality", "daily_quality_trend", "forbidden_words_by_agent", "review_queue", "kpi_summary",
+               "calibration_agreement", "calibration_disagreements"}
 GRID_COLUMNS = 6
 TABLE_REF = re.compile(r"\b(?:FROM|JOIN)\s+([`\w.]+)", re.IGNORECASE)
 
@@ -118,6 +119,9 @@ def test_the_views_the_qa_team_asked_for_are_all_there(dashboard):
         "kpi_targets": "table",           # KPI summary vs targets
         "kpi_counters": "counter",
         "review_queue": "table",          # review queue
+        "agreement_by_criterion": "table",  # agreement with analysts: kappa per criterion
+        "agreement_by_week": "line",        # ... over time (drift)
+        "agreement_disagreements": "table",  # ... and the disagreements to look at
     }
     for dataset, kind in wanted.items():
         assert kind in shown.get(dataset, []), f"{dataset} is not shown as a {kind}"

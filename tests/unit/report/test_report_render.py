@@ -105,3 +105,32 @@ def test_the_page_escapes_transcripts_names_and_reasons_and_loads_nothing():
     assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
     assert "<link" not in html and "@import" not in html and "url(" not in html
     assert "Content-Security-Policy" in html and "default-src 'none'" in html
+
+
+def _agreement_row(criterion, scope="all", value="", kappa=0.5, n=10, comparison="auditor_vs_analyst"):
+    return {"comparison": comparison, "scope": scope, "scope_value": value, "criterion": criterion, "n": n,
+            "n_excluded": 0, "agreement": 0.8, "kappa": kappa, "kappa_low": None if kappa is None else kappa - 0.2,
+            "kappa_high": None if kappa is None else min(1.0, kappa + 0.2), "weights": "none", "disagreements": 2}
+
+
+def test_agreement_section_shows_kappa_per_criterion_weekly_drift_and_disagreements():
+    today = date(2026, 12, 6)
+    agreement = [_agreement_row("greeting", kappa=0.72), _agreement_row("forbidden_words", kappa=None),
+                 _agreement_row("greeting", "week", "2026-W48", 0.5), _agreement_row("greeting", "week", "2026-W49", 0.9),
+                 _agreement_row("farewell", "week", "2026-W49", -0.1),
+                 _agreement_row("greeting", comparison="analyst_vs_analyst", n=3, kappa=1.0)]
+    disagreements = [{"comparison": "auditor_vs_analyst", "call_sid": "CA" + "1" * 32, "criterion": "greeting",
+                      "verdict_a": "no", "verdict_b": "sí", "rater_b": "Ana Ruiz", "agent": "María",
+                      "evidence": f"ninguna frase de «Saludo» {HOSTILE}", "note": "saludó rápido 3001234567"}]
+    data = ReportData(start=today - timedelta(days=29), end=today, generated_at=datetime(2026, 12, 6, 8),
+                      agreement=agreement, disagreements=disagreements)
+    html = render_report(data)
+    section = html[html.index('id="concordancia"'):]
+    assert "Saludo" in section and "0,72" in section and "considerable" in section  # Landis & Koch
+    assert "sin variación" in section  # forbidden words: nobody varied, kappa undefined, said so
+    assert 'id="grafico-kappa-semana"' in section and "2026-W48" in section
+    assert 'id="peer-table"' in section
+    assert "Ana Ruiz" in section and "<script>window" not in html and "&lt;script&gt;" in section
+    assert "3001234567" not in section  # phone numbers are scrubbed from notes too
+    empty = render_report(ReportData(start=today - timedelta(days=29), end=today, generated_at=datetime(2026, 12, 6)))
+    assert 'id="sin-revisiones"' in empty and "callaudit review serve" in empty
