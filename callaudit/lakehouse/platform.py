@@ -64,23 +64,27 @@ def detect() -> str:
 class LocalPlatform:
     name = "local"
 
+    # Options per landed format: JSON list pages (multi-line documents) and analysts' CSV (header row, columns by
+    # position as the schema lists them, RFC 4180 quotes: a quote inside a quoted cell is doubled).
+    FORMATS = {
+        "json": {"multiLine": "true"},
+        "csv": {"header": "true", "pathGlobFilter": "*.csv", "multiLine": "true", "escape": '"'},
+    }
+
+    def read_stream(self, spark, fmt: str, path: str, schema):
+        """Stream the files landed under ``path``; a file or row that cannot be parsed becomes a row whose
+        ``_corrupt_record`` holds it (quarantined downstream), never a failed update."""
+        reader = spark.readStream.schema(schema)
+        for key, value in {**self.FORMATS[fmt], "mode": "PERMISSIVE",
+                           "columnNameOfCorruptRecord": "_corrupt_record"}.items():
+            reader = reader.option(key, value)
+        return reader.format(fmt).load(path)
+
     def read_json_stream(self, spark, path: str, schema):
-        return (spark.readStream.schema(schema)
-                .option("multiLine", "true")
-                .option("mode", "PERMISSIVE")
-                .option("columnNameOfCorruptRecord", "_corrupt_record")
-                .json(path))
+        return self.read_stream(spark, "json", path, schema)
 
     def read_csv_stream(self, spark, path: str, schema):
-        """CSV files with a header row, columns by position as ``schema`` lists them (analysts' review drops)."""
-        return (spark.readStream.schema(schema)
-                .option("header", "true")
-                .option("pathGlobFilter", "*.csv")
-                .option("multiLine", "true")
-                .option("escape", '"')  # RFC 4180: a quote inside a quoted cell is doubled
-                .option("mode", "PERMISSIVE")
-                .option("columnNameOfCorruptRecord", "_corrupt_record")
-                .csv(path))
+        return self.read_stream(spark, "csv", path, schema)
 
     def with_expectations(self, dp, exp: ex.Expectations, fn: Callable) -> Callable:
         if not exp.rules:
@@ -97,28 +101,13 @@ class LocalPlatform:
 class WorkspacePlatform(LocalPlatform):
     name = "workspace"
 
-    def read_json_stream(self, spark, path: str, schema):
-        return (spark.readStream.format("cloudFiles")
-                .option("cloudFiles.format", "json")
-                .option("multiLine", "true")
-                .option("cloudFiles.schemaEvolutionMode", "rescue")
-                .option("rescuedDataColumn", "_rescued_data")
-                .option("columnNameOfCorruptRecord", "_corrupt_record")
-                .schema(schema)
-                .load(path))
-
-    def read_csv_stream(self, spark, path: str, schema):
-        return (spark.readStream.format("cloudFiles")
-                .option("cloudFiles.format", "csv")
-                .option("header", "true")
-                .option("escape", '"')
-                .option("pathGlobFilter", "*.csv")
-                .option("multiLine", "true")
-                .option("cloudFiles.schemaEvolutionMode", "rescue")
-                .option("rescuedDataColumn", "_rescued_data")
-                .option("columnNameOfCorruptRecord", "_corrupt_record")
-                .schema(schema)
-                .load(path))
+    def read_stream(self, spark, fmt: str, path: str, schema):
+        reader = spark.readStream.format("cloudFiles").option("cloudFiles.format", fmt)
+        for key, value in {**self.FORMATS[fmt], "cloudFiles.schemaEvolutionMode": "rescue",
+                           "rescuedDataColumn": "_rescued_data",
+                           "columnNameOfCorruptRecord": "_corrupt_record"}.items():
+            reader = reader.option(key, value)
+        return reader.schema(schema).load(path)
 
     def with_expectations(self, dp, exp: ex.Expectations, fn: Callable) -> Callable:
         # Stacked like hand-written decorators: fail (outermost) -> drop -> warn, all from the same YAML.

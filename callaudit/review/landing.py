@@ -14,15 +14,14 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import hashlib
-import os
 import re
-import uuid
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
 from callaudit.review.records import Review, from_landed_csv, to_csv
+from callaudit.twilio.ingest import Landing
 
 FOLDER = "reviews"
 
@@ -74,7 +73,6 @@ def land_reviews(reviews: Iterable[Review], landing: Path, *, source: str,
     """Land the reviews that are new or changed; return what happened to each."""
     now = (now or datetime.now(UTC)).astimezone(UTC)
     folder = reviews_dir(landing)
-    tmp_dir = Path(landing) / "_tmp"
     with _locked(folder):
         known = landed_reviews(landing)
         result = Landed(path=None)
@@ -92,15 +90,7 @@ def land_reviews(reviews: Iterable[Review], landing: Path, *, source: str,
         body = to_csv(to_land)
         digest = hashlib.sha256(body.encode()).hexdigest()[:16]
         target = folder / f"{now.strftime('%Y%m%dT%H%M%S')}-{_slug(source)}-{digest}.csv"
-        tmp_dir.mkdir(parents=True, exist_ok=True)
-        tmp = tmp_dir / f"{target.name}.{uuid.uuid4().hex[:8]}.part"
-        try:
-            with open(tmp, "w", encoding="utf-8") as out:
-                out.write(body)
-                out.flush()
-                os.fsync(out.fileno())
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        result.path = target
+        zone = Landing(Path(landing))
+        zone.tmp.mkdir(parents=True, exist_ok=True)
+        result.path = zone.write_atomic(target, body.encode("utf-8"))
         return result

@@ -7,18 +7,15 @@ and tables, execute nothing from the data, fetch nothing from anywhere, and prod
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
+from chromium import CHROMIUM, CHROMIUM_ARGS
 from report_gold import HOSTILE_IMG, HOSTILE_SCRIPT, settings_for, shared_gold_home
 
 pytestmark = [pytest.mark.browser, pytest.mark.spark]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = ROOT / "test-output" / "report.png"
 CHARTS = 7  # trend, compliance per agent / per vendor, forbidden words, durations, sentiment per day / per week
 

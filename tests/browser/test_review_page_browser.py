@@ -5,11 +5,11 @@ import would land. Hostile transcript text is shown as text, never run; the API 
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 import requests
+from chromium import CHROMIUM, CHROMIUM_ARGS
 from report_gold import HOSTILE_IMG, HOSTILE_SCRIPT, settings_for, shared_gold_home
 
 from callaudit.config import Settings
@@ -17,9 +17,6 @@ from callaudit.config import Settings
 pytestmark = [pytest.mark.browser, pytest.mark.spark]
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SCREENSHOT = ROOT / "test-output" / "review_page.png"
 
 

@@ -240,7 +240,7 @@ def test_locally_the_same_bronze_file_reads_plain_json(monkeypatch, tmp_path):
     dp.datasets["bronze_calls"]["fn"].__globals__["spark"] = spark
     dp.datasets["bronze_calls"]["fn"]()
     (stream,) = spark.streams
-    assert stream.calls[-1] == ("json", "/tmp/landing/calls")
+    assert stream.calls[-1] == ("load", "/tmp/landing/calls") and ("format", "json") in stream.calls
     assert ("format", "cloudFiles") not in stream.calls
 
 
