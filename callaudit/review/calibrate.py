@@ -161,16 +161,30 @@ def review_view(row: Any) -> ReviewView:
 
 
 def latest_reviews(reviews: Iterable[Any], *, since: datetime | None = None) -> list[ReviewView]:
-    """Each analyst's latest review of each call (optionally only reviews done since ``since``)."""
-    latest: dict[tuple[str, str], ReviewView] = {}
+    """Each analyst's latest review of each call, kept apart for regular and calibration reviews (a calibration
+    session does not replace the analyst's own review of the call); optionally only reviews done since ``since``."""
+    latest: dict[tuple[str, str, bool], ReviewView] = {}
     for row in reviews:
         view = row if isinstance(row, ReviewView) else review_view(row)
         if since is not None and view.reviewed_at < since:
             continue
-        key = (view.call_sid, view.reviewer)
+        key = (view.call_sid, view.reviewer, view.is_calibration)
         if key not in latest or view.reviewed_at >= latest[key].reviewed_at:
             latest[key] = view
-    return sorted(latest.values(), key=lambda v: (v.call_sid, v.reviewer))
+    return sorted(latest.values(), key=lambda v: (v.call_sid, v.reviewer, v.is_calibration))
+
+
+def _one_per_analyst(latest: list[ReviewView]) -> dict[str, list[ReviewView]]:
+    """Per call, one review per analyst for analyst-vs-analyst: the calibration-session one when there is one."""
+    chosen: dict[tuple[str, str], ReviewView] = {}
+    for r in latest:
+        held = chosen.get((r.call_sid, r.reviewer))
+        if held is None or (r.is_calibration and not held.is_calibration):
+            chosen[(r.call_sid, r.reviewer)] = r
+    per_call: dict[str, list[ReviewView]] = defaultdict(list)
+    for (sid, _), r in sorted(chosen.items()):
+        per_call[sid].append(r)
+    return per_call
 
 
 def audits_by_call(audits: Iterable[Any]) -> dict[str, AuditView]:
@@ -269,9 +283,7 @@ def calibrate(audits: Iterable[Any], reviews: Iterable[Any], categories: Sequenc
         _add(out, AUDITOR_VS_ANALYST, criterion, pairs, categories, seed, resamples, by_version=True)
 
     # analyst vs analyst (calibration sessions and any call two analysts reviewed)
-    per_call: dict[str, list[ReviewView]] = defaultdict(list)
-    for r in latest:
-        per_call[r.call_sid].append(r)
+    per_call = _one_per_analyst(latest)
     for criterion in CRITERIA:
         pairs = []
         for sid, group in sorted(per_call.items()):

@@ -120,3 +120,17 @@ def test_compare_two_versions_lists_changed_verdicts_and_who_is_closer():
     greeting = next(r for r in result.summary() if r["criterion"] == "greeting")
     assert greeting["agreement_callaudit-v2.0"] == 1.0 and greeting["agreement_callaudit-v1.0"] == 0.5
     assert verdict_changes(v1, v2)[0]["gold"] == "no"
+
+
+def test_a_calibration_session_does_not_replace_the_analysts_own_review():
+    own = datetime(2026, 12, 1, tzinfo=UTC)
+    session = datetime(2026, 12, 4, tzinfo=UTC)
+    audits = [audit(0, greeting=True)]
+    reviews = [review(0, "ana", greeting=True, when=own),
+               review(0, "ana", greeting=False, when=session, calibration=True),
+               review(0, "luis", greeting=False, when=session, calibration=True)]
+    cal = calibrate(audits, reviews, CATS, resamples=50)
+    g = row(cal, "greeting")
+    assert g["n"] == 1 and g["disagreements"] == 0  # Ana's own review still counts for the auditor
+    peers = row(cal, "greeting", comparison=ANALYST_VS_ANALYST)
+    assert peers["n"] == 1 and peers["disagreements"] == 0  # in the session both said no
