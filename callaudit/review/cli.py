@@ -105,8 +105,10 @@ def _write_rejects(source: Path, out: Path, rejected) -> None:
 @review_app.command("sample")
 @user_errors
 def review_sample(
-    per_agent: int = typer.Option(..., "--per-agent", min=1, help="Calls to draw for each agent."),
-    seed: int = typer.Option(..., "--seed", help="Random seed (write it down: it reproduces the draw)."),
+    per_agent: int = typer.Option(None, "--per-agent", min=1,
+                                  help="Calls to draw for each agent (required unless --replay)."),
+    seed: int = typer.Option(None, "--seed",
+                             help="Random seed (write it down: it reproduces the draw; required unless --replay)."),
     since: str = typer.Option(None, "--since", metavar="YYYY-MM-DD", help="Only calls on or after this day."),
     until: str = typer.Option(None, "--until", metavar="YYYY-MM-DD", help="Only calls on or before this day."),
     agent: list[str] = typer.Option(None, "--agent", help="Only these agents (repeatable)."),
@@ -143,6 +145,11 @@ def review_sample(
         if not same:
             raise typer.Exit(1)
         return
+    missing = [flag for flag, value in (("--per-agent", per_agent), ("--seed", seed)) if value is None]
+    if missing:
+        raise UserError(f"a new draw needs {' and '.join(missing)}",
+                        hint="e.g. callaudit review sample --per-agent 3 --seed 2026 (or --replay FILE)",
+                        exit_code=2)
     from callaudit.review.calibrate import latest_reviews
     from callaudit.review.data import REVIEWS, open_reviews_lakehouse
 

@@ -53,3 +53,21 @@ def test_record_replays_and_detects_tampering(tmp_path):
     loaded["population"]["rows"].pop()
     with pytest.raises(ValueError, match="sha256"):
         replay(loaded)
+
+
+def test_cli_replays_a_record_without_draw_flags_and_a_new_draw_needs_them(tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from callaudit.cli import app
+
+    monkeypatch.setenv("CALLAUDIT_HOME", str(tmp_path / "home"))
+    pop = population()
+    rec = record(pop, draw(pop, per_agent=2, seed=5, categories=CATS), per_agent=2, seed=5, filters={},
+                 categories=CATS)
+    path = save(rec, tmp_path)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["review", "sample", "--replay", str(path)])
+    assert ok.exit_code == 0, ok.output
+    assert "identical to the record" in ok.output
+    missing = runner.invoke(app, ["review", "sample", "--seed", "1"])
+    assert missing.exit_code == 2 and "--per-agent" in missing.output
