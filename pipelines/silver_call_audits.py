@@ -9,4 +9,5 @@ from udfs.score import make_score_call
 def silver_call_audits():
     score_call = make_score_call(conf(spark, "callaudit.scorecard_path") or None)
     return transcripts.silver_call_audits(spark.readStream.table("silver_transcriptions"),
-                                          spark.read.table("twilio_calls"), score_call)
+                                          spark.read.table("silver_calls"), score_call,
+                                          spark.read.table("agent_directory"))

@@ -61,7 +61,7 @@ class Landed:
 
 def _audio_cache(cache: Path) -> list[Path]:
     """Synthesize the dialogues (and the odd recordings) once per test session (espeak-ng) and reuse the files."""
-    from callaudit.transcription.telephone import Turn, build_call, build_mono
+    from callaudit.synth.espeak_calls import Turn, build_call, build_mono
 
     cache.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -166,7 +166,7 @@ REVIEW_DROP = [
 
 
 def land_review_drop(landing: Path, landed: Landed) -> None:
-    from callaudit.review.records import REVIEW_FIELDS
+    from callaudit.calibration.records import REVIEW_FIELDS
 
     lines = [",".join(REVIEW_FIELDS)]
     for n, *cells, rule in REVIEW_DROP:

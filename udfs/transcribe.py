@@ -136,7 +136,9 @@ def make_transcribe_udf(*, engine: str = "whisper", options: dict | None = None,
     here, on the driver, so a typo fails the update at once instead of in every worker).
     """
     from callaudit.transcription.options import TranscriptionOptions
+    from callaudit.transcription.registry import engine_class
 
+    engine_class(engine)  # an unknown engine name fails the update on the driver, not in every worker
     merged = {**SPARK_DEFAULT_OPTIONS, **{k: v for k, v in (options or {}).items() if v not in (None, "")}}
     TranscriptionOptions.from_mapping(merged)  # fail fast on unknown/invalid options
     if isinstance(hotwords, dict):
@@ -170,11 +172,14 @@ def transcription_settings(spark) -> dict:
 
     hotwords = recogniser_hotwords(conf(spark, prefix + "hotwords", "scorecard") or "scorecard",
                                    conf(spark, "callaudit.scorecard_path") or None)
+    from callaudit.transcription.registry import DEFAULT_ENGINE, credential_conf_keys
+
+    engine = conf(spark, prefix + "engine", DEFAULT_ENGINE) or DEFAULT_ENGINE
     credentials = {}
-    for env_name, key in (("AZURE_SPEECH_KEY", "azure_speech_key"), ("AZURE_SPEECH_REGION", "azure_speech_region")):
-        value = conf(spark, prefix + key)
+    for env_name, key in credential_conf_keys(engine).items():  # what the chosen engine declares it needs
+        value = conf(spark, key)
         if value and not value.startswith("{{"):  # an unresolved secret reference is no credential
             credentials[env_name] = Secret(env_name, value)
-    return {"engine": conf(spark, prefix + "engine", "whisper") or "whisper", "options": options,
+    return {"engine": engine, "options": options,
             "agent_channel": conf(spark, "callaudit.agent_channel"), "hotwords": hotwords,
             "credentials": credentials}

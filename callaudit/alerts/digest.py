@@ -15,6 +15,7 @@ from email.message import EmailMessage
 from html import escape
 from typing import Any
 
+from callaudit.contracts import UNASSIGNED_AGENT
 from callaudit.report import fmt
 from callaudit.report.metrics import PRIORITY_LABELS, order_review_queue
 from callaudit.report.safety import mask_phone, safe_snippet
@@ -98,7 +99,7 @@ def build_digest(rows: list[Row], *, generated_at: datetime, since: datetime | N
     for r in order_review_queue(rows):
         items.append(DigestItem(
             call_sid=str(r.get("call_sid")),
-            agent=str(r.get("agent") or "sin agente"),
+            agent=str(r.get("agent") or UNASSIGNED_AGENT),
             vendor=str(r.get("vendor") or "—"),
             score=r.get("quality_score"),
             category=str(r.get("quality_category") or "—"),

@@ -10,12 +10,16 @@ On Databricks the rules become the native ``@dp.expect_all`` / ``expect_all_or_d
 decorators (metrics in the event log). Open-source Spark has no expectations, so locally the same rules are applied
 by :func:`apply_rules`. Either way, quarantine tables are computed by :func:`quarantine_rows` from the same rules.
 
+A constraint may name a constant of :mod:`callaudit.contracts` as ``${NAME}`` (rendered as a SQL literal), so the
+rule and the code share one value.
+
 A row *violates* a rule when the constraint is false **or NULL** — write constraints with explicit
 ``IS NULL OR ...`` where NULL is acceptable.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -32,6 +36,16 @@ _FILE_KEYS = {"dataset", "layer", "description", "rules"}
 
 class ExpectationError(ValueError):
     pass
+
+
+_CONTRACT_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def render_constraint(constraint: str) -> str:
+    """Replace ``${NAME}`` with the SQL literal of ``callaudit.contracts.NAME`` (KeyError names the unknown one)."""
+    from callaudit import contracts
+
+    return _CONTRACT_REF.sub(lambda m: contracts.sql_literal(contracts.value(m.group(1))), constraint)
 
 
 @dataclass(frozen=True)
@@ -85,7 +99,11 @@ def load_file(path: Path) -> Expectations:
         if raw["name"] in seen:
             raise ExpectationError(f"{where}: duplicate rule name {raw['name']!r}")
         seen.add(raw["name"])
-        rules.append(Rule(raw["name"], " ".join(str(raw["constraint"]).split()), raw["action"], raw.get("why", "")))
+        try:
+            constraint = render_constraint(" ".join(str(raw["constraint"]).split()))
+        except KeyError as exc:
+            raise ExpectationError(f"{where} ({raw['name']}): {exc.args[0]}") from None
+        rules.append(Rule(raw["name"], constraint, raw["action"], raw.get("why", "")))
     return Expectations(data["dataset"], data.get("layer", ""), data.get("description", ""), tuple(rules))
 
 

@@ -2,7 +2,8 @@
 
 A spec file names the table and lists expectations by their GX type (snake_case) with GX's own keyword
 arguments, plus an optional ``why`` (kept in the suite's meta, shown in the Data Docs). Placeholders such as
-``value_set: {scorecard: categories}`` are resolved from the scorecard, so a new category needs no suite edit.
+``value_set: {scorecard: categories}`` are resolved from the scorecard, so a new category needs no suite edit, and
+``{contract: NAME}`` from :mod:`callaudit.contracts` (the value the pipeline's expectations and the code use).
 Loading validates each entry against the real GX expectation class: a typo fails here, with file and entry.
 """
 
@@ -64,6 +65,16 @@ def _resolve(value: Any, scorecard_path: str | Path | None) -> Any:
         if value["scorecard"] == "categories":
             return scorecard_categories(scorecard_path)
         raise ValueError(f"unknown scorecard placeholder {value['scorecard']!r} (known: categories)")
+    if isinstance(value, dict) and set(value) == {"contract"}:
+        from callaudit import contracts
+
+        try:
+            found = contracts.value(value["contract"])
+        except KeyError as exc:
+            raise ValueError(exc.args[0]) from None
+        if isinstance(found, frozenset | set):
+            return sorted(found)
+        return list(found) if isinstance(found, tuple) else found
     return value
 
 

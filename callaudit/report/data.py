@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from callaudit.config import Settings
+from callaudit.contracts import CRITICAL_BELOW
 from callaudit.report import fmt
 
 Row = dict[str, Any]
@@ -99,7 +100,7 @@ def read_report_data(settings: Settings, days: int = 30, end: date | None = None
                        .collect()]
         transcriptions = load("twilio_transcriptions")
         if transcriptions is not None:
-            wanted = period_audits.where(F.col("needs_manual_review") | (F.col("quality_score") < 40)).select(
+            wanted = period_audits.where(F.col("needs_manual_review") | (F.col("quality_score") < CRITICAL_BELOW)).select(
                 F.col("recording_sid").alias("_rec"))
             text = transcriptions.join(wanted, F.col("recording_sid") == F.col("_rec"), "left_semi").select(
                 "recording_sid", F.substring("transcription", 1, SNIPPET_READ_CHARS).alias("snippet"))

@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from callaudit.contracts import CRITICAL_BELOW, PROBLEM_BELOW  # noqa: F401  (re-exported)
+
 Row = dict[str, Any]
 
-CRITICAL_BELOW = 40.0  # "Alertas de llamadas críticas (score < 40)" — the original dashboard
-PROBLEM_BELOW = 50.0  # the original trend query's "llamadas_problema"
 
 CRITERIA = [
     ("has_greeting", "Saludo"),

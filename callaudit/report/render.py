@@ -15,12 +15,13 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
+from callaudit.contracts import QUALITY_TARGET, UNASSIGNED_AGENT
 from callaudit.report import fmt, metrics, svg
 from callaudit.report.data import ReportData
 from callaudit.report.safety import mask_phone, safe_snippet
 
 TEMPLATES = Path(__file__).parent / "templates"
-QUALITY_TARGET = 75.0
+
 CATEGORY_ORDER = ["Excelente", "Buena", "Regular", "Requiere Atención", "Sin Evaluar"]
 CATEGORY_CLASS = {"Excelente": "cat-excellent", "Buena": "cat-good", "Regular": "cat-fair",
                   "Requiere Atención": "cat-poor", "Sin Evaluar": "cat-none"}
@@ -95,11 +96,12 @@ def _charts(data: ReportData) -> list[Chart]:
         "tendencia", "Tendencia del Quality Score", f"Promedio diario, últimos {data.days} días ({period_text})",
         Markup(svg.line_chart(
             title="Tendencia del Quality Score (promedio diario)",
-            desc=f"Quality score promedio por día entre {period_text}; la línea punteada es la meta de 75.",
+            desc=f"Quality score promedio por día entre {period_text}; la línea punteada es la meta de "
+                 f"{fmt.number(QUALITY_TARGET, 0)}.",
             x_labels=[fmt.short_date(d.day) for d in days],
             series=[svg.LineSeries("Quality Score promedio", [d.avg_score for d in days], svg.BLUE)],
             y_min=0, y_max=100, y_label="Quality Score (0–100)", x_label="Día de la llamada", value_fmt=lambda v: fmt.number(v, 0),
-            reference=(QUALITY_TARGET, "Meta > 75"), width=1200, height=300)) if has_scores else None,
+            reference=(QUALITY_TARGET, f"Meta > {fmt.number(QUALITY_TARGET, 0)}"), width=1200, height=300)) if has_scores else None,
         wide=True))
 
     # 2-3. protocol compliance per agent and per vendor
@@ -247,7 +249,7 @@ def call_rows(rows: list[dict], snippets: dict[str, str] | None = None) -> list[
         out.append({
             "call_sid": r.get("call_sid") or "—",
             "start": r.get("start_local") or fmt.long_date(metrics.as_date(r.get("call_date"))),
-            "agent": r.get("agent") or "sin agente", "vendor": r.get("vendor") or "—",
+            "agent": r.get("agent") or UNASSIGNED_AGENT, "vendor": r.get("vendor") or "—",
             "score": fmt.number(r.get("quality_score"), 1), "category": category,
             "category_class": CATEGORY_CLASS.get(category, "cat-none"),
             "reasons": _reasons(r), "words": list(r.get("forbidden_words") or []),

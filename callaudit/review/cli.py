@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 
+from callaudit.contracts import UNASSIGNED_AGENT
 from callaudit.errors import UserError, user_errors
 
 review_app = typer.Typer(
@@ -58,10 +59,10 @@ def review_import(
         callaudit review import revisiones_semana48.csv
         callaudit pipeline run --refresh bronze_qa_reviews,qa_reviews,calibration_agreement,calibration_disagreements
     """
+    from callaudit.calibration.records import ReviewFileError, check_file
     from callaudit.config import load_settings
     from callaudit.review.data import audited_call_sids, open_reviews_lakehouse
     from callaudit.review.landing import land_reviews
-    from callaudit.review.records import ReviewFileError, check_file
 
     settings = load_settings()
     lake = open_reviews_lakehouse(settings)
@@ -150,7 +151,7 @@ def review_sample(
         raise UserError(f"a new draw needs {' and '.join(missing)}",
                         hint="e.g. callaudit review sample --per-agent 3 --seed 2026 (or --replay FILE)",
                         exit_code=2)
-    from callaudit.review.calibrate import latest_reviews
+    from callaudit.calibration.calibrate import latest_reviews
     from callaudit.review.data import REVIEWS, open_reviews_lakehouse
 
     lake = open_reviews_lakehouse(settings)
@@ -168,7 +169,7 @@ def review_sample(
     reviewed = set()
     if not include_reviewed:
         reviewed = {r.call_sid for r in latest_reviews(lake.rows(REVIEWS)) if not r.is_calibration}
-    population = [sampling.Candidate(r["call_sid"], r["agent"] or "sin agente", r["quality_category"] or "")
+    population = [sampling.Candidate(r["call_sid"], r["agent"] or UNASSIGNED_AGENT, r["quality_category"] or "")
                   for r in rows if r["call_sid"] not in reviewed]
     if not population:
         raise UserError("no audited calls match the filters", hint="widen --since/--until/--agent")
@@ -255,10 +256,10 @@ def calibrate_command(
         callaudit rescore --scorecard scorecards/callaudit_v1.yml
         callaudit calibrate --compare v1 v2
     """
+    from callaudit.calibration.agreement import DEFAULT_RESAMPLES, DEFAULT_SEED
+    from callaudit.calibration.calibrate import calibrate
+    from callaudit.calibration.calibrate import compare as compare_versions
     from callaudit.config import load_settings
-    from callaudit.review.agreement import DEFAULT_RESAMPLES, DEFAULT_SEED
-    from callaudit.review.calibrate import calibrate
-    from callaudit.review.calibrate import compare as compare_versions
     from callaudit.review.data import (
         CALIBRATION_AUDIT_COLUMNS,
         REVIEW_COLUMNS,
@@ -308,8 +309,8 @@ def calibrate_command(
 
 
 def _pending(settings, table_rows) -> int:
+    from callaudit.calibration.records import format_time
     from callaudit.review.landing import landed_reviews
-    from callaudit.review.records import format_time
 
     seen = {(r["call_sid"], r["reviewer"], format_time(r["reviewed_at"] if r["reviewed_at"].tzinfo
                                                        else r["reviewed_at"].replace(tzinfo=UTC)))
@@ -338,7 +339,7 @@ def _print_calibration(result, show: int) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from callaudit.review.calibrate import ANALYST_VS_ANALYST, AUDITOR_VS_ANALYST
+    from callaudit.calibration.calibrate import ANALYST_VS_ANALYST, AUDITOR_VS_ANALYST
 
     console = Console()
     table = Table("criterion", "n", "excluded", "agreement", "kappa [95% CI]", "auditor yes / analyst no",

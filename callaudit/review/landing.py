@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from callaudit.review.records import Review, from_landed_csv, to_csv
+from callaudit.calibration.records import Review, from_landed_csv, to_csv
 from callaudit.twilio.ingest import Landing
 
 FOLDER = "reviews"

@@ -13,12 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from callaudit.calibration.calibrate import CRITERIA, audits_by_call, verdict_text
 from callaudit.config import Settings
 from callaudit.errors import UserError
-from callaudit.review.calibrate import CRITERIA, audits_by_call, verdict_text
 from callaudit.review.data import AUDITS, RESCORED, Lakehouse, open_reviews_lakehouse
 
-SOURCES = ("silver_transcriptions", "twilio_calls")
+SOURCES = ("silver_transcriptions", "silver_calls", "agent_directory", "twilio_calls")
 
 
 @dataclass
@@ -60,9 +60,12 @@ def rescore(settings: Settings, scorecard: Path, *, spark=None) -> Rescored:
     if missing:
         raise UserError(f"no {', '.join(missing)} table(s) to re-score from",
                         hint="run `callaudit pipeline run` first: re-scoring reads the stored transcripts.")
-    calls = read_table(lake.spark, lake.tables["twilio_calls"])
-    audits = transcripts.silver_call_audits(read_table(lake.spark, lake.tables["silver_transcriptions"]), calls,
-                                            make_score_call(str(path)))
+    def table(name):
+        return read_table(lake.spark, lake.tables[name])
+
+    calls = table("twilio_calls")
+    audits = transcripts.silver_call_audits(table("silver_transcriptions"), table("silver_calls"),
+                                            make_score_call(str(path)), table("agent_directory"))
     gold = marts.twilio_call_audits(audits, calls).select(
         "*", F.lit(str(path)).alias("scorecard_path"), F.current_timestamp().alias("rescored_at"))
     ref = _side_table_ref(settings, lake)

@@ -3,7 +3,7 @@
 It reads once, at start, the calls to review — the review queue (worst first) and, with ``--sample``, a recorded
 sample — with each call's redacted transcript and the auditor's verdict and evidence per criterion. The page
 posts each verdict as JSON to ``/api/reviews``; the server checks it with the same rules as the CSV import
-(:func:`callaudit.review.records.parse_review`) and lands it at once in ``landing/reviews/`` (so nothing is lost if
+(:func:`callaudit.calibration.records.parse_review`) and lands it at once in ``landing/reviews/`` (so nothing is lost if
 the page closes); ``qa_reviews`` gets it at the next pipeline run.
 
 Safety: it listens on 127.0.0.1 by default, accepts only its own Host, only JSON posts with the page's header
@@ -23,10 +23,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from typing import Any
 
+from callaudit.calibration.calibrate import CRITERIA, STEP_CRITERIA, verdict_text
+from callaudit.calibration.records import STEPS, format_time, parse_review
 from callaudit.config import Settings
-from callaudit.review.calibrate import CRITERIA, STEP_CRITERIA, verdict_text
 from callaudit.review.landing import land_reviews, landed_reviews
-from callaudit.review.records import STEPS, format_time, parse_review
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024
@@ -61,7 +61,7 @@ def _jsonable(value):
 
 def build_call(audit: dict, segments: list[dict] | None, source: str, priority: str | None) -> dict[str, Any]:
     """What the page shows for one call: the auditor's side per criterion, and the redacted transcript."""
-    from callaudit.review.calibrate import audit_view
+    from callaudit.calibration.calibrate import audit_view
 
     view = audit_view(audit)
     verdicts = view.verdicts if view else {}

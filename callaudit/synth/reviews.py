@@ -20,7 +20,7 @@ import random
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from callaudit.review.records import STEPS, Review
+from callaudit.calibration.records import STEPS, Review
 
 ANALYST = "Ana Ruiz"
 PEER = "Luis Gil"

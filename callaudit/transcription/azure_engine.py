@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from callaudit.transcript import Word
-from callaudit.transcription.engine import ChannelSegment, EngineError, per_channel
+from callaudit.transcription.engine import ChannelSegment, EngineError, EngineSpec, per_channel
 from callaudit.transcription.options import TranscriptionOptions
 
 log = logging.getLogger(__name__)
@@ -155,6 +155,14 @@ def _release_later(*objects: Any, first: Any = None) -> None:
 
 class AzureEngine:
     name = "azure"
+    spec = EngineSpec(
+        summary="Azure AI Speech (es-CO, word timings; diarisation of mono recordings)",
+        options=("silence_dbfs", "azure_language", "azure_endpoint", "azure_timeout_s", "azure_diarize_mono"),
+        credentials=("AZURE_SPEECH_KEY", "AZURE_SPEECH_REGION"),
+        language_option="azure_language",
+        diarisation_option="azure_diarize_mono",
+        offline=False,
+    )
 
     def __init__(self, options: TranscriptionOptions):
         self.options = options

@@ -54,7 +54,8 @@ def transcribe_cmd(
     file: Path = typer.Argument(..., help="The recording (.wav, PCM16 or μ-law, 8–48 kHz, 1 or 2 channels).",
                                 exists=True, dir_okay=False, readable=True),
     engine: str = typer.Option("whisper", "--engine", "-e",
-                               help="whisper (offline, bundled model) or azure (AZURE_SPEECH_KEY/REGION)."),
+                               help="Engine name: whisper (offline, bundled model), azure (AZURE_SPEECH_KEY/"
+                                    "REGION), or any registered plug-in (`callaudit engines` lists them)."),
     agent_channel: int = typer.Option(None, "--agent-channel", min=1, max=2,
                                       help="Channel carrying the agent: 1 or 2 (default 2 = inbound layout)."),
     as_json: bool = typer.Option(False, "--json", help="Print the Transcript JSON (the pipeline's format)."),
@@ -72,13 +73,14 @@ def transcribe_cmd(
 ) -> None:
     from rich.console import Console
 
+    from callaudit.transcription import registry
     from callaudit.transcription.core import transcribe_recording
-    from callaudit.transcription.options import ENGINES, TranscriptionOptions
+    from callaudit.transcription.options import TranscriptionOptions
     from callaudit.transcription.redact import redact_transcript
 
     engine = engine.strip().lower()
-    if engine not in ENGINES:
-        raise UserError(f"unknown engine {engine!r}", hint=f"use one of: {', '.join(ENGINES)}", exit_code=2)
+    if engine not in registry.names():
+        raise UserError(f"unknown engine {engine!r}", hint=f"use one of: {', '.join(registry.names())}", exit_code=2)
     if model_dir is not None and not (model_dir / "model.bin").is_file():
         raise UserError(f"{model_dir} is not a CTranslate2 Whisper model directory (no model.bin)",
                         hint="omit --model-dir to use the bundled Whisper base", exit_code=2)
@@ -108,5 +110,31 @@ def transcribe_cmd(
         raise UserError(f"could not transcribe {file}: {transcript.error}")
 
 
+@user_errors
+def engines_cmd() -> None:
+    """List the transcription engines this installation knows (built-in and plug-ins), what each needs and reads.
+
+    Choose one with `callaudit transcribe --engine NAME` or, in the pipeline, the configuration key
+    `callaudit.transcription.engine`; its credentials come from the keys shown (a secret scope on Databricks).
+    """
+    from callaudit.transcription import registry
+
+    for name in registry.names():
+        try:
+            spec = registry.spec(name)
+        except Exception as exc:  # a broken plug-in must not hide the others
+            typer.echo(f"{name}: cannot be loaded ({type(exc).__name__}: {exc})")
+            continue
+        flags = ["offline" if spec.offline else "network", *(["diarisation"] if spec.diarisation_option else []),
+                 *(["evaluation only"] if spec.evaluation_only else [])]
+        typer.echo(f"{name}{' (default)' if name == registry.DEFAULT_ENGINE else ''}: {spec.summary}")
+        typer.echo(f"    {', '.join(flags)}; language from option {spec.language_option}")
+        if spec.credentials:
+            keys = registry.credential_conf_keys(name)
+            typer.echo("    credentials: " + ", ".join(f"{k} (pipeline conf {v})" for k, v in keys.items()))
+        typer.echo("    options: " + ", ".join(spec.options))
+
+
 def register(app: typer.Typer) -> None:
     app.command("transcribe", help=HELP, no_args_is_help=True)(transcribe_cmd)
+    app.command("engines")(engines_cmd)

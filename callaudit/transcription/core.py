@@ -23,8 +23,9 @@ from callaudit.transcription.audio import (
     read_wav,
     resample,
 )
-from callaudit.transcription.engine import ChannelSegment, EngineError, get_engine
+from callaudit.transcription.engine import ChannelSegment, EngineError
 from callaudit.transcription.options import TranscriptionOptions, coerce_options
+from callaudit.transcription.registry import DEFAULT_ENGINE, get_engine
 from callaudit.transcription.speakers import (
     DEFAULT_AGENT_CHANNEL,
     speaker_for_channel,
@@ -144,7 +145,7 @@ def transcribe_audio(
         if isinstance(hotwords, Mapping) and hotwords:
             transcript.engine_version += " per-channel"
         prepared = [resample(x, audio.sample_rate) for _, x in to_run]
-        diarize = mono_like and options.azure_diarize_mono
+        diarize = mono_like and engine.spec.diarises_mono(options)
         per_channel = [hotwords_for(hotwords, sp) for sp in speakers]
         results = (engine.transcribe_channels(prepared, hotwords=None, diarize=diarize, channel_hotwords=per_channel)
                    if prepared else [])
@@ -168,7 +169,7 @@ def transcribe_recording(
     call_sid: str | None = None,
     recording_sid: str | None = None,
     agent_channel: int | str | None = None,
-    engine: str = "whisper",
+    engine: str = DEFAULT_ENGINE,
     hotwords: Hotwords = None,
     expected_channels: int | None = None,
     options: TranscriptionOptions | dict[str, Any] | None = None,
@@ -177,7 +178,7 @@ def transcribe_recording(
 
     * ``agent_channel``: 1 or 2 for dual-channel recordings (see :func:`~callaudit.transcription.speakers.
       agent_channel_for_call`); None = ``CALLAUDIT_AGENT_CHANNEL`` or 2. Ignored for mono (speakers ``unknown``).
-    * ``engine``: ``whisper`` (offline, default) or ``azure``.
+    * ``engine``: a name from :mod:`callaudit.transcription.registry` (``whisper``, offline, is the default).
     * ``hotwords``: phrases to bias recognition toward: one list for every channel, or one per speaker
       (``scorecard.hotwords_by_speaker()``: the agent's channel gets the agent-side phrases, the customer's the
       customer-side ones — one shared list makes the customer channel's WER worse).
@@ -189,13 +190,13 @@ def transcribe_recording(
     started = time.perf_counter()
     opts = coerce_options(options)
     forced = validate_agent_channel(agent_channel)
-    engine_name = (engine or "whisper").strip().lower()
-    get_engine(engine_name, opts)  # validate the name before touching the file
+    engine_name = (engine or DEFAULT_ENGINE).strip().lower()
+    spec = get_engine(engine_name, opts).spec  # validate the name before touching the file
     if expected_channels is not None and expected_channels not in (1, 2):
         raise ValueError(f"expected_channels must be 1 or 2, got {expected_channels!r}")
 
     transcript = Transcript(recording_sid=recording_sid, call_sid=call_sid, engine=engine_name,
-                            language=opts.azure_language if engine_name == "azure" else opts.language)
+                            language=spec.language(opts))
     try:
         audio = read_wav(path)
         transcribe_audio(audio, transcript=transcript, agent_channel=forced, engine_name=engine_name,

@@ -1,8 +1,10 @@
 """The engine interface: one mono channel of 16 kHz float32 audio in, timed segments out.
 
 An engine knows nothing about speakers, files or Twilio: :mod:`callaudit.transcription.core` reads the file, splits
-the channels, decides who is the agent and labels the segments. Adding an engine = one class with ``name``,
-``version()`` and ``transcribe_channel()``, registered in :func:`get_engine`.
+the channels, decides who is the agent and labels the segments. This module names no engine: adding one = a class
+with ``name``, ``spec`` (an :class:`EngineSpec`: its options, credentials, language and diarisation support),
+``version()`` and ``transcribe_channels()``, plus one line in :mod:`callaudit.transcription.registry` (or an entry
+point in the ``callaudit.engines`` group of another distribution).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from callaudit.transcript import Word
-from callaudit.transcription.options import ENGINES, TranscriptionOptions
+from callaudit.transcription.options import TranscriptionOptions
 
 
 class EngineError(RuntimeError):
@@ -38,8 +40,38 @@ class ChannelSegment:
     speaker_hint: str | None = None  # diarization label from the engine (Azure ConversationTranscriber)
 
 
+@dataclass(frozen=True)
+class EngineSpec:
+    """What an engine declares about itself, so the core, the UDF and the CLI never name an engine.
+
+    * ``options``: the :class:`TranscriptionOptions` fields it reads (``callaudit transcribe --help`` lists them).
+    * ``credentials``: secret names it needs (environment / secret scope); the pipeline passes each from the
+      Spark conf key ``callaudit.transcription.<name lower-cased>``.
+    * ``language_option``: the option holding the language it is asked for (recorded on the transcript).
+    * ``diarisation_option``: the option that turns speaker diarisation of mono recordings on, if it has any.
+    * ``offline``: runs with no network (the default engine must).
+    """
+
+    summary: str
+    options: tuple[str, ...] = ()
+    credentials: tuple[str, ...] = ()
+    language_option: str = "language"
+    diarisation_option: str | None = None
+    offline: bool = True
+    evaluation_only: bool = False
+
+    def language(self, options: TranscriptionOptions) -> str:
+        return str(getattr(options, self.language_option))
+
+    def diarises_mono(self, options: TranscriptionOptions) -> bool:
+        return bool(self.diarisation_option and getattr(options, self.diarisation_option))
+
+
 class Engine(Protocol):
     name: str
+    spec: EngineSpec
+
+    def __init__(self, options: TranscriptionOptions) -> None: ...
 
     def version(self, hotwords: Sequence[str] | None = None) -> str: ...
 
@@ -62,22 +94,3 @@ def per_channel(channels: list, hotwords: Sequence[str] | None,
             raise ValueError(f"{len(channel_hotwords)} hotword lists for {len(channels)} channels")
         return list(channel_hotwords)
     return [hotwords] * len(channels)
-
-
-def get_engine(name: str, options: TranscriptionOptions) -> Engine:
-    """Instantiate an engine by name (``whisper`` | ``azure`` | ``reference``). Cheap: models load lazily, once
-    per process. ``reference`` is the evaluation harness's perfect recogniser (known transcripts)."""
-    key = (name or "").strip().lower()
-    if key == "whisper":
-        from callaudit.transcription.whisper_engine import WhisperEngine
-
-        return WhisperEngine(options)
-    if key == "azure":
-        from callaudit.transcription.azure_engine import AzureEngine
-
-        return AzureEngine(options)
-    if key == "reference":
-        from callaudit.transcription.reference_engine import ReferenceEngine
-
-        return ReferenceEngine(options)
-    raise ValueError(f"unknown transcription engine {name!r}; choose one of {', '.join(ENGINES)}")

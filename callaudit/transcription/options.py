@@ -1,4 +1,4 @@
-"""Transcription settings, one dataclass for both engines (unused fields are ignored by the other engine).
+"""Transcription settings, one dataclass for every engine (each engine's ``spec.options`` says which it reads).
 
 Defaults follow the measurements in ``reference/SPEECH_NOTES.md`` on 2 cores: beam 3, one model with two
 CTranslate2 workers of one thread each and the two channels decoded in parallel threads (RTF ≈0.056 per second of
@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 from typing import Any
-
-ENGINES = ("whisper", "azure", "reference")
 
 
 @dataclass(frozen=True)

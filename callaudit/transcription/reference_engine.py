@@ -13,12 +13,14 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from callaudit.transcript import Transcript, render_text
-from callaudit.transcription.engine import ChannelSegment, EngineError
+from callaudit.transcription.engine import ChannelSegment, EngineError, EngineSpec
 from callaudit.transcription.options import TranscriptionOptions
 
 
 class ReferenceEngine:
     name = "reference"
+    spec = EngineSpec(summary="evaluation only: the known transcript of each recording (a perfect recogniser)",
+                      options=("language", "reference_dir"), evaluation_only=True)
 
     def __init__(self, options: TranscriptionOptions):
         self.options = options

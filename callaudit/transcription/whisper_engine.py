@@ -43,7 +43,7 @@ from pathlib import Path
 import numpy as np
 
 from callaudit.transcript import Word
-from callaudit.transcription.engine import ChannelSegment, EngineError, per_channel
+from callaudit.transcription.engine import ChannelSegment, EngineError, EngineSpec, per_channel
 from callaudit.transcription.options import TranscriptionOptions
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,13 @@ def convert_segments(raw_segments, gap_s: float) -> list[ChannelSegment]:
 
 class WhisperEngine:
     name = "whisper"
+    spec = EngineSpec(
+        summary="offline faster-whisper (bundled Whisper base, int8); the default",
+        options=("language", "silence_dbfs", "model_dir", "model_cache_dir", "compute_type", "beam_size",
+                 "cpu_threads", "num_workers", "parallel_channels", "vad_filter", "vad_min_silence_ms",
+                 "temperature_fallback", "loop_rescue", "hotword_penalties", "condition_on_previous_text",
+                 "split_gap_s", "language_check"),
+    )
 
     def __init__(self, options: TranscriptionOptions):
         self.options = options

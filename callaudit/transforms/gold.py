@@ -10,8 +10,9 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from callaudit.transforms.silver import resolve_agents
+
 LOCAL_TZ = "America/Bogota"
-UNASSIGNED = "sin agente"
 
 
 def mask_phone(col: Column | str) -> Column:
@@ -25,28 +26,6 @@ def mask_phone(col: Column | str) -> Column:
     masked = F.concat(F.substring(compact, 1, 4), F.repeat(F.lit("*"), F.greatest(F.length(compact) - 6, F.lit(1))),
                       F.substring(compact, -2, 2))
     return F.when(c.isNull(), F.lit(None)).when(digits_only, masked).otherwise(c)
-
-
-def resolve_agents(calls: DataFrame, agents: DataFrame) -> DataFrame:
-    """Attach the agent of each call leg: the ``client:``/SIP identity found on the leg or any leg of the same
-    root call (parent + its ``<Dial>`` children), looked up in the agent directory. Unknown identities stay
-    visible as ``desconocido:<identity>``; calls with no agent leg are ``sin agente``."""
-    root = F.coalesce(F.col("parent_call_sid"), F.col("call_sid"))
-    per_root = (calls.where(F.col("agent_identity").isNotNull())
-                .groupBy(root.alias("_root"))
-                .agg(F.min("agent_identity").alias("_root_identity")))
-    directory = agents.select(
-        F.col("identity").alias("_dir_identity"), F.col("agent_id"), F.col("name").alias("_agent_name"),
-        "vendor", "team", "supervisor")
-    joined = (calls.join(per_root, root == F.col("_root"), "left")
-              .select("*", F.coalesce(F.col("agent_identity"), F.col("_root_identity")).alias("_identity")))
-    return joined.join(directory, F.col("_identity") == F.col("_dir_identity"), "left").select(
-        "*",
-        F.when(F.col("_agent_name").isNotNull(), F.col("_agent_name"))
-        .when(F.col("_identity").isNotNull(), F.concat(F.lit("desconocido:"), F.col("_identity")))
-        .otherwise(F.lit(UNASSIGNED)).alias("agent"),
-        F.coalesce(F.col("vendor"), F.lit("desconocido")).alias("agent_vendor"),
-    )
 
 
 def twilio_calls(silver_calls: DataFrame, agents: DataFrame) -> DataFrame:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
+from callaudit.contracts import CRITICAL_BELOW, PROBLEM_BELOW, QUALITY_TARGET, UNASSIGNED_AGENT
 from callaudit.scoring import AUDIT_COLUMNS
 
 ORIGINAL_FIRST = ["call_sid", "agent", "has_greeting", "has_identification", "has_help_offer", "has_farewell",
@@ -17,7 +18,7 @@ ORIGINAL_FIRST = ["call_sid", "agent", "has_greeting", "has_identification", "ha
 
 KPI_TARGETS = [
     # name, label (Spanish, as the QA team says it), comparison, target, unit
-    ("avg_quality_score", "Quality Score promedio", ">", 75.0, "points"),
+    ("avg_quality_score", "Quality Score promedio", ">", QUALITY_TARGET, "points"),
     ("greeting_rate", "% llamadas con saludo correcto", ">", 0.95, "ratio"),
     ("forbidden_word_rate", "% llamadas con palabras prohibidas", "<", 0.05, "ratio"),
     ("avg_sentiment", "Sentiment Score promedio", ">", 0.3, "score"),
@@ -36,7 +37,7 @@ def twilio_call_audits(audits: DataFrame, calls: DataFrame) -> DataFrame:
     audit_names = [name for name, _ in AUDIT_COLUMNS]
     rest = [c for c in audit_names if c not in ORIGINAL_FIRST]
     return joined.select(
-        *[F.coalesce(F.col("agent"), F.lit("sin agente")).alias("agent") if c == "agent" else F.col(c)
+        *[F.coalesce(F.col("agent"), F.lit(UNASSIGNED_AGENT)).alias("agent") if c == "agent" else F.col(c)
           for c in ORIGINAL_FIRST],
         "agent_id", "vendor", "team", "supervisor", "call_date", "direction", "call_duration", "call_status",
         *rest, "scored_at",
@@ -64,7 +65,7 @@ def agent_daily_quality(audits: DataFrame) -> DataFrame:
         F.round(_rate(_has_forbidden()), 3).alias("forbidden_word_rate"),
         F.round(F.avg("sentiment_score"), 3).alias("avg_sentiment"),
         F.round(_rate(F.col("needs_manual_review")), 3).alias("manual_review_rate"),
-        F.sum(F.when(F.col("quality_score") < 40, 1).otherwise(0)).alias("critical_calls"),
+        F.sum(F.when(F.col("quality_score") < CRITICAL_BELOW, 1).otherwise(0)).alias("critical_calls"),
     )
 
 
@@ -72,8 +73,8 @@ def daily_quality_trend(audits: DataFrame) -> DataFrame:
     return audits.groupBy("call_date").agg(
         F.count("*").alias("total_calls"),
         F.round(F.avg("quality_score"), 1).alias("avg_quality_score"),
-        F.sum(F.when(F.col("quality_score") < 50, 1).otherwise(0)).alias("problem_calls"),
-        F.sum(F.when(F.col("quality_score") < 40, 1).otherwise(0)).alias("critical_calls"),
+        F.sum(F.when(F.col("quality_score") < PROBLEM_BELOW, 1).otherwise(0)).alias("problem_calls"),
+        F.sum(F.when(F.col("quality_score") < CRITICAL_BELOW, 1).otherwise(0)).alias("critical_calls"),
         F.round(F.avg("sentiment_score"), 3).alias("avg_sentiment"),
         F.round(_rate(F.col("needs_manual_review")), 3).alias("manual_review_rate"),
         F.round(_rate(_has_forbidden()), 3).alias("forbidden_word_rate"),
@@ -100,7 +101,7 @@ def review_queue(audits: DataFrame, transcriptions: DataFrame) -> DataFrame:
         "escalation_requested", "transcription_confidence", "transcript_snippet",
         "critical_errors", "category_reason", "undetermined_criteria",
         # a critical error of the form (errores críticos) is as urgent as a very low score
-        F.when((F.col("quality_score") < 40) | (F.coalesce(F.size("critical_errors"), F.lit(0)) > 0),
+        F.when((F.col("quality_score") < CRITICAL_BELOW) | (F.coalesce(F.size("critical_errors"), F.lit(0)) > 0),
                F.lit("critical"))
         .when(F.array_contains("review_codes", "forbidden_word"), F.lit("high"))
         .otherwise(F.lit("normal")).alias("priority"),

@@ -2,7 +2,7 @@
 latest import wins) -> ``calibration_agreement`` / ``calibration_disagreements`` (the same Python functions
 ``callaudit calibrate`` uses, run once over all reviewed calls in a grouped pandas function).
 
-The CSV contract is :mod:`callaudit.review.records`; the pipeline accepts what ``callaudit review import`` writes
+The CSV contract is :mod:`callaudit.calibration.records`; the pipeline accepts what ``callaudit review import`` writes
 (normalised) and what an analyst drops by hand into the landing volume (same columns, in this order; local times
 are Bogotá time). Rows that break a rule go to ``quarantine_qa_reviews`` with the rule names
 (expectations/qa_reviews.yml).
@@ -26,7 +26,7 @@ from pyspark.sql.types import (
 )
 from pyspark.sql.window import Window
 
-from callaudit.review.records import FALSE, NOT_APPLICABLE, REVIEW_FIELDS, STEPS, TRUE
+from callaudit.calibration.records import FALSE, NOT_APPLICABLE, REVIEW_FIELDS, STEPS, TRUE
 
 REVIEW_CSV = StructType([StructField(f, StringType()) for f in REVIEW_FIELDS]
                         + [StructField("_corrupt_record", StringType())])
@@ -137,7 +137,7 @@ def _calibration_input(audits: DataFrame, reviews: DataFrame) -> DataFrame:
 
 
 def _run_calibration(lines, categories: list[str]):
-    from callaudit.review.calibrate import calibrate
+    from callaudit.calibration.calibrate import calibrate
 
     audits, reviews = [], []
     for line in lines:
@@ -174,14 +174,14 @@ def _explode(audits: DataFrame, reviews: DataFrame, columns: list[tuple[str, str
 
 
 def calibration_agreement(audits: DataFrame, reviews: DataFrame, categories: list[str]) -> DataFrame:
-    from callaudit.review.calibrate import AGREEMENT_COLUMNS
+    from callaudit.calibration.calibrate import AGREEMENT_COLUMNS
 
     return _explode(audits, reviews, AGREEMENT_COLUMNS,
                     lambda lines: _run_calibration(lines, categories).agreement)
 
 
 def calibration_disagreements(audits: DataFrame, reviews: DataFrame, categories: list[str]) -> DataFrame:
-    from callaudit.review.calibrate import DISAGREEMENT_COLUMNS
+    from callaudit.calibration.calibrate import DISAGREEMENT_COLUMNS
 
     return _explode(audits, reviews, DISAGREEMENT_COLUMNS,
                     lambda lines: _run_calibration(lines, categories).disagreements)

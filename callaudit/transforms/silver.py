@@ -9,10 +9,13 @@ from __future__ import annotations
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
 
+from callaudit.contracts import (  # noqa: F401  (statuses re-exported)
+    CALL_STATUSES,
+    RECORDING_STATUSES,
+    UNASSIGNED_AGENT,
+    UNKNOWN_AGENT_PREFIX,
+)
 from callaudit.transforms.bronze import LINEAGE
-
-CALL_STATUSES = ("queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled")
-RECORDING_STATUSES = ("in-progress", "paused", "stopped", "processing", "completed", "absent", "deleted")
 
 
 def rfc2822(col: str) -> Column:
@@ -131,3 +134,25 @@ def latest_media(bronze_media: DataFrame) -> DataFrame:
     order = Window.partitionBy(F.coalesce("recording_sid", "_source_file")).orderBy(
         F.col("downloaded_at").desc_nulls_last(), F.col("_ingested_at").desc())
     return bronze_media.select("*", F.row_number().over(order).alias("_rn")).where("_rn = 1").select(*MEDIA_COLUMNS)
+
+
+def resolve_agents(calls: DataFrame, agents: DataFrame) -> DataFrame:
+    """Attach the agent of each call leg: the ``client:``/SIP identity found on the leg or any leg of the same
+    root call (parent + its ``<Dial>`` children), looked up in the agent directory. Unknown identities stay
+    visible as ``desconocido:<identity>``; calls with no agent leg are ``sin agente`` (:mod:`callaudit.contracts`)."""
+    root = F.coalesce(F.col("parent_call_sid"), F.col("call_sid"))
+    per_root = (calls.where(F.col("agent_identity").isNotNull())
+                .groupBy(root.alias("_root"))
+                .agg(F.min("agent_identity").alias("_root_identity")))
+    directory = agents.select(
+        F.col("identity").alias("_dir_identity"), F.col("agent_id"), F.col("name").alias("_agent_name"),
+        "vendor", "team", "supervisor")
+    joined = (calls.join(per_root, root == F.col("_root"), "left")
+              .select("*", F.coalesce(F.col("agent_identity"), F.col("_root_identity")).alias("_identity")))
+    return joined.join(directory, F.col("_identity") == F.col("_dir_identity"), "left").select(
+        "*",
+        F.when(F.col("_agent_name").isNotNull(), F.col("_agent_name"))
+        .when(F.col("_identity").isNotNull(), F.concat(F.lit(UNKNOWN_AGENT_PREFIX), F.col("_identity")))
+        .otherwise(F.lit(UNASSIGNED_AGENT)).alias("agent"),
+        F.coalesce(F.col("vendor"), F.lit("desconocido")).alias("agent_vendor"),
+    )

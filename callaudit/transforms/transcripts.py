@@ -5,6 +5,8 @@ from __future__ import annotations
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
+from callaudit.transforms.silver import resolve_agents
+
 
 def media_to_transcribe(media_stream: DataFrame, calls: DataFrame, landing_path: str,
                         agents: DataFrame | None = None) -> DataFrame:
@@ -18,8 +20,6 @@ def media_to_transcribe(media_stream: DataFrame, calls: DataFrame, landing_path:
     """
     media = media_stream.where(F.col("recording_sid").isNotNull() & F.col("path").isNotNull())
     if agents is not None:
-        from callaudit.transforms.gold import resolve_agents
-
         calls = resolve_agents(calls, agents)
     else:
         calls = calls.withColumn("_agent_name", F.lit(None).cast("string"))
@@ -83,15 +83,17 @@ def twilio_transcriptions(silver: DataFrame) -> DataFrame:
     )
 
 
-def silver_call_audits(transcriptions_stream: DataFrame, calls: DataFrame, score_call) -> DataFrame:
+def silver_call_audits(transcriptions_stream: DataFrame, calls: DataFrame, score_call,
+                       agents: DataFrame) -> DataFrame:
     """Score every new transcript once (the scorecard version is recorded on each row; re-scoring is a deliberate
-    full refresh of this table). ``calls`` (gold ``twilio_calls``) gives the agent's directory name, which lets
-    identification accept the agent saying their own name even when the recogniser garbles the phrase around it.
+    full refresh of this table). ``calls`` (``silver_calls``) and ``agents`` (the agent directory) give the agent's
+    directory name, which lets identification accept the agent saying their own name even when the recogniser
+    garbles the phrase around it, and the call's duration. Silver reads silver: never the gold ``twilio_calls``.
     """
-    agents = calls.select(F.col("call_sid").alias("_c_sid"),
-                          F.when(F.col("agent_id").isNotNull(), F.col("agent")).alias("_agent_name"),
-                          F.col("duration_seconds").cast("double").alias("_call_duration"))
-    joined = transcriptions_stream.join(agents, F.col("call_sid") == F.col("_c_sid"), "left")
+    named = resolve_agents(calls, agents).select(
+        F.col("call_sid").alias("_c_sid"), F.col("_agent_name"),
+        F.col("duration_seconds").cast("double").alias("_call_duration"))
+    joined = transcriptions_stream.join(named, F.col("call_sid") == F.col("_c_sid"), "left")
     return joined.select(
         score_call(F.to_json(F.col("transcript_redacted")), F.col("_call_duration"), F.col("_agent_name")).alias("_a"),
         F.current_timestamp().alias("scored_at"),

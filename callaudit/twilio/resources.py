@@ -11,13 +11,13 @@ import re
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 
+from callaudit.contracts import CALL_STATUSES, FINAL_CALL_STATUSES, RECORDING_STATUSES  # noqa: F401  (re-exported)
+
 API_VERSION = "2010-04-01"
 API_HOST = "https://api.twilio.com"
 
-CALL_STATUSES = ("queued", "ringing", "in-progress", "completed", "busy", "failed", "no-answer", "canceled")
-RECORDING_STATUSES = ("in-progress", "paused", "stopped", "processing", "completed", "absent", "deleted")
+
 # statuses after which Twilio no longer changes a call / recording
-FINAL_CALL_STATUSES = frozenset({"completed", "busy", "failed", "no-answer", "canceled"})
 
 # the agent directory columns (docs/CONTRACTS.md section 1)
 AGENT_COLUMNS = ["agent_id", "identity", "name", "vendor", "team", "supervisor", "active"]

@@ -23,8 +23,8 @@ SCREENSHOT = ROOT / "test-output" / "review_page.png"
 def test_review_page_records_a_verdict_in_chromium(spark, tmp_path_factory, tmp_path):
     from playwright.sync_api import sync_playwright
 
+    from callaudit.calibration.records import check_file
     from callaudit.review.landing import landed_reviews, reviews_dir
-    from callaudit.review.records import check_file
     from callaudit.review.server import ReviewServer, load_review_data
 
     gold = settings_for(shared_gold_home(spark, tmp_path_factory))

@@ -34,7 +34,7 @@ def test_dropped_reviews_reach_qa_reviews_and_bad_rows_are_quarantined(scenario,
 
 
 def test_pipeline_agreement_equals_the_cli_computation(scenario, spark):
-    from callaudit.review.calibrate import calibrate
+    from callaudit.calibration.calibrate import calibrate
     from callaudit.review.data import CALIBRATION_AUDIT_COLUMNS, REVIEW_COLUMNS
     from callaudit.scoring import load_scorecard
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from callaudit.review.records import check_file, to_csv
+from callaudit.calibration.records import check_file, to_csv
 from callaudit.synth.reviews import ANALYST, PEER, synthetic_reviews
 
 

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from callaudit.review.calibrate import (
+from callaudit.calibration.calibrate import (
     ANALYST_VS_ANALYST,
     AUDITOR_VS_ANALYST,
     calibrate,

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import cohen_kappa_score
 
-from callaudit.review.agreement import agreement, kappa_from_confusion
+from callaudit.calibration.agreement import agreement, kappa_from_confusion
 
 CATEGORIES = ["Excelente", "Buena", "Regular", "Requiere Atención"]
 

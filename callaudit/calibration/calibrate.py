@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from callaudit.review.agreement import DEFAULT_RESAMPLES, DEFAULT_SEED, agreement
+from callaudit.calibration.agreement import DEFAULT_RESAMPLES, DEFAULT_SEED, agreement
 
 STEP_CRITERIA = [("greeting", "has_greeting"), ("identification", "has_identification"),
                  ("help_offer", "has_help_offer"), ("farewell", "has_farewell")]

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from callaudit.calibration.records import REVIEW_FIELDS, ReviewFileError, check_file, parse_bool, parse_time
 from callaudit.review.landing import land_reviews, landed_reviews, reviews_dir
-from callaudit.review.records import REVIEW_FIELDS, ReviewFileError, check_file, parse_bool, parse_time
 
 CATS = ["Excelente", "Buena", "Regular", "Requiere Atención"]
 SID = [f"CA{i:032x}" for i in range(1, 10)]
