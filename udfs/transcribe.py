@@ -6,53 +6,15 @@ from collections.abc import Iterator
 
 import pandas as pd
 from pyspark.sql import functions as F
-from pyspark.sql.types import (
-    ArrayType,
-    BooleanType,
-    DoubleType,
-    IntegerType,
-    LongType,
-    MapType,
-    StringType,
-    StructField,
-    StructType,
-)
+from pyspark.sql.types import IntegerType, LongType, StructField, StructType
 
-WORD_TYPE = StructType([
-    StructField("word", StringType()),
-    StructField("start", DoubleType()),
-    StructField("end", DoubleType()),
-    StructField("probability", DoubleType()),
-])
+from callaudit.transcript import Segment, Transcript, Word
+from callaudit.transforms.dataclass_types import struct_of
 
-SEGMENT_TYPE = StructType([
-    StructField("speaker", StringType()),
-    StructField("channel", IntegerType()),
-    StructField("start", DoubleType()),
-    StructField("end", DoubleType()),
-    StructField("text", StringType()),
-    StructField("confidence", DoubleType()),
-    StructField("words", ArrayType(WORD_TYPE)),
-])
-
-# Mirrors callaudit.transcript.Transcript field by field (a unit test checks they stay in sync).
-TRANSCRIPT_TYPE = StructType([
-    StructField("recording_sid", StringType()),
-    StructField("call_sid", StringType()),
-    StructField("segments", ArrayType(SEGMENT_TYPE)),
-    StructField("text", StringType()),
-    StructField("confidence", DoubleType()),
-    StructField("language", StringType()),
-    StructField("engine", StringType()),
-    StructField("engine_version", StringType()),
-    StructField("channels", IntegerType()),
-    StructField("agent_channel", IntegerType()),
-    StructField("duration_seconds", DoubleType()),
-    StructField("processing_seconds", DoubleType()),
-    StructField("redacted", BooleanType()),
-    StructField("redactions", MapType(StringType(), IntegerType())),
-    StructField("error", StringType()),
-])
+# The transcript's Spark type is derived from the dataclass (callaudit.transcript): one shape, one place.
+WORD_TYPE = struct_of(Word)
+SEGMENT_TYPE = struct_of(Segment)
+TRANSCRIPT_TYPE = struct_of(Transcript)
 
 RESULT_TYPE = StructType([
     StructField("raw", TRANSCRIPT_TYPE),

@@ -57,16 +57,16 @@ def _script(args: list[str], timeout: int = 7200) -> str:
 
 
 def bench_ingest(quick: bool) -> tuple[str, list[str]]:
-    out = [_script(["scripts/bench_ingest.py", "--calls", "10000"])]
-    commands = [".venv/bin/python scripts/bench_ingest.py --calls 10000"]
+    out = [_script(["-m", "callaudit.bench.ingest", "--calls", "10000"])]
+    commands = [".venv/bin/python -m callaudit.bench.ingest --calls 10000"]
     if not quick:
-        out.append(_script(["scripts/bench_ingest.py", "--large"]))
-        commands.append(".venv/bin/python scripts/bench_ingest.py --large   # 100,000 calls")
+        out.append(_script(["-m", "callaudit.bench.ingest", "--large"]))
+        commands.append(".venv/bin/python -m callaudit.bench.ingest --large   # 100,000 calls")
     return "\n".join(out), commands
 
 
 def bench_transcription(quick: bool) -> tuple[str, list[str]]:
-    args = ["scripts/bench_transcription.py", "--calls", "4" if quick else "8", "--human-seconds",
+    args = ["-m", "callaudit.bench.transcription", "--calls", "4" if quick else "8", "--human-seconds",
             "60" if quick else "120"]
     return _script(args), [".venv/bin/python " + " ".join(args)]
 
@@ -82,12 +82,12 @@ def bench_scoring(quick: bool) -> tuple[str, list[str]]:
         spark = local_session(Settings(home=home, cache=PROJECT_ROOT / ".cache"), app_name="bench-scoring",
                               register=False, extra_conf={"spark.python.worker.reuse": "false"})
         result = run(spark, n=n)
-        single = _script(["-m", "callaudit.scoring.bench", "--calls", str(min(n, 2000))])
+        single = _script(["-m", "callaudit.bench.scoring_core", "--calls", str(min(n, 2000))])
     finally:
         shutil.rmtree(home, ignore_errors=True)
     text = "\n".join(result.lines()) + "\n\nsingle-thread core (no Spark):\n" + single
     return text, [f"callaudit bench --only scoring{' --quick' if quick else ''}   # {n:,} transcripts",
-                  f".venv/bin/python -m callaudit.scoring.bench --calls {min(n, 2000)}"]
+                  f".venv/bin/python -m callaudit.bench.scoring_core --calls {min(n, 2000)}"]
 
 
 def bench_pipeline(quick: bool, calls: int | None) -> tuple[str, list[str]]:

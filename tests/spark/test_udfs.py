@@ -14,7 +14,7 @@ from udfs.score import AUDIT_TYPE, make_score_call, make_score_call_rowwise
 from udfs.transcribe import SEGMENT_TYPE, TRANSCRIPT_TYPE, WORD_TYPE
 
 
-def test_transcript_struct_mirrors_the_dataclass():
+def test_transcript_struct_is_the_dataclass():
     assert [f.name for f in TRANSCRIPT_TYPE.fields] == [f.name for f in dataclasses.fields(Transcript)]
     assert [f.name for f in SEGMENT_TYPE.fields] == [f.name for f in dataclasses.fields(Segment)]
     assert [f.name for f in WORD_TYPE.fields] == [f.name for f in dataclasses.fields(Word)]

@@ -256,3 +256,30 @@ def test_bronze_and_silver_datasets_never_read_gold():
         if upward:
             offenders[path.stem] = upward
     assert offenders == {}
+
+
+def test_a_dataclass_field_becomes_a_spark_column():
+    from dataclasses import dataclass, field
+
+    from pyspark.sql.types import ArrayType, IntegerType, MapType, StringType
+
+    from callaudit.transcript import Segment, Transcript
+    from callaudit.transforms.dataclass_types import struct_of
+
+    @dataclass
+    class Extended(Transcript):
+        topics: list[str] = field(default_factory=list)
+        scores: dict[str, int] | None = None
+
+    struct = struct_of(Extended)
+    assert struct.fields[-2].dataType == ArrayType(StringType())
+    assert struct.fields[-1].dataType == MapType(StringType(), IntegerType())
+    assert struct["segments"].dataType == ArrayType(struct_of(Segment))
+    assert struct["channels"].dataType == IntegerType() and struct["text"].dataType == StringType()
+
+    @dataclass
+    class Odd:
+        value: complex
+
+    with pytest.raises(TypeError, match="no Spark type"):
+        struct_of(Odd)

@@ -14,9 +14,9 @@ audio seconds, model load excluded (reported separately); CPU RTF = process CPU 
 seconds, which other load on the machine inflates much less (on an idle 2-core machine wall RTF ≈ CPU RTF / 2 when
 both channels decode in parallel). Figures depend on the machine and its load: printed, never asserted.
 
-    .venv/bin/python scripts/bench_transcription.py                      # 6 synthetic calls + ~120 s of human speech
-    .venv/bin/python scripts/bench_transcription.py --calls 3 --no-human
-    .venv/bin/python scripts/bench_transcription.py --configs default,beam5,sequential-beam5 --determinism
+    .venv/bin/python -m callaudit.bench.transcription                      # 6 synthetic calls + ~120 s of human speech
+    .venv/bin/python -m callaudit.bench.transcription --calls 3 --no-human
+    .venv/bin/python -m callaudit.bench.transcription --configs default,beam5,sequential-beam5 --determinism
 """
 
 from __future__ import annotations
@@ -31,8 +31,6 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from callaudit.config import load_settings  # noqa: E402
 from callaudit.transcript import Transcript  # noqa: E402

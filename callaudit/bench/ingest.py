@@ -5,9 +5,9 @@ Generates N calls of Twilio-shaped metadata (callaudit.twilio.fixtures.make_bulk
 serves them from the emulator in a separate process (as in real use: the client and the server do not share
 a GIL), runs `run_ingest(download_media=False)` with PageSize=1000 and prints the figures.
 
-    .venv/bin/python scripts/bench_ingest.py              # 10,000 calls
-    .venv/bin/python scripts/bench_ingest.py --large      # 100,000 calls
-    .venv/bin/python scripts/bench_ingest.py --calls 25000 --faults 'rate=0.1,kinds=429+503,seed=1'
+    .venv/bin/python -m callaudit.bench.ingest              # 10,000 calls
+    .venv/bin/python -m callaudit.bench.ingest --large      # 100,000 calls
+    .venv/bin/python -m callaudit.bench.ingest --calls 25000 --faults 'rate=0.1,kinds=429+503,seed=1'
 """
 
 from __future__ import annotations
@@ -23,8 +23,6 @@ import time
 from pathlib import Path
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from callaudit.config import EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN, Settings  # noqa: E402
 from callaudit.twilio.fixtures import make_bulk_call_centre  # noqa: E402

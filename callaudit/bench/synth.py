@@ -1,7 +1,7 @@
 """Printed benchmark of the synthetic call centre (speed figures live here, not in timed tests).
 
-    python -m callaudit.synth.benchmark                      # 50 calls with audio + 100k calls metadata-only
-    python -m callaudit.synth.benchmark --audio-calls 20 --meta-calls 10000
+    python -m callaudit.bench.synth                      # 50 calls with audio + 100k calls metadata-only
+    python -m callaudit.bench.synth --audio-calls 20 --meta-calls 10000
 
 Prints wall and CPU time, the load average (the machine is shared: wall time depends on it) and the throughput.
 """
