@@ -22,10 +22,10 @@ help:
 	@echo "make lint       ruff"
 	@echo "make clean      remove the local lakehouse (keeps the venv and caches)"
 
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml testkit/pyproject.toml constraints.txt
 	@test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install -q --upgrade pip
-	$(VENV)/bin/pip install -q -c constraints.txt -e ".[local,dev]"
+	$(VENV)/bin/pip install -q -c constraints.txt -e ".[local,dev]" -e ./testkit
 	@touch $(STAMP)
 
 setup: $(STAMP) jars

@@ -2,6 +2,9 @@
 
 Each component owns its commands in ``callaudit/<component>/cli.py`` with a ``register(app)`` function; this
 module only assembles them, so the top-level ``--help`` lists everything and the components stay independent.
+Another distribution adds commands through the ``callaudit.commands`` entry-point group (``name = "module:register"``):
+that is how the test kit (``testkit/``: synthetic call centre, Twilio emulator, ``demo``, ``bench``) plugs in
+without the product wheel containing or naming it.
 Exit codes: 0 ok, 1 the work failed (the message says why and what to do), 2 bad usage.
 """
 
@@ -10,6 +13,7 @@ from __future__ import annotations
 import importlib
 import logging
 import sys
+from importlib.metadata import entry_points
 
 import click
 import typer
@@ -31,7 +35,6 @@ app = typer.Typer(
 
 # Components that contribute commands. A component that is missing (not built yet) is skipped.
 COMPONENTS = [
-    "callaudit.synth.cli",
     "callaudit.twilio.cli",
     "callaudit.lakehouse.cli",
     "callaudit.transcription.cli",
@@ -40,8 +43,6 @@ COMPONENTS = [
     "callaudit.alerts.cli",
     "callaudit.quality.cli",
     "callaudit.review.cli",
-    "callaudit.demo",
-    "callaudit.bench.cli",
 ]
 
 
@@ -54,8 +55,11 @@ def _register_all() -> None:
                 continue  # component not present
             raise
         module.register(app)
+    for ep in sorted(entry_points(group=COMMANDS_GROUP), key=lambda e: e.name):
+        ep.load()(app)
 
 
+COMMANDS_GROUP = "callaudit.commands"
 _register_all()
 
 

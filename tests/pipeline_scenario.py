@@ -61,7 +61,7 @@ class Landed:
 
 def _audio_cache(cache: Path) -> list[Path]:
     """Synthesize the dialogues (and the odd recordings) once per test session (espeak-ng) and reuse the files."""
-    from callaudit.synth.espeak_calls import Turn, build_call, build_mono
+    from callaudit_testkit.synth.espeak_calls import Turn, build_call, build_mono
 
     cache.mkdir(parents=True, exist_ok=True)
     paths = []

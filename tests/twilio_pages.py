@@ -113,9 +113,8 @@ def write_dual_wav(path: Path, agent_lines: list[str], customer_lines: list[str]
     import wave
 
     import numpy as np
+    from callaudit_testkit.synth.tts import speak
     from scipy.signal import resample_poly
-
-    from callaudit.synth.tts import speak
 
     turns = []
     for i in range(max(len(agent_lines), len(customer_lines))):

@@ -1,14 +1,11 @@
-"""Twilio: the local API emulator, fixtures, and ingest into the landing zone.
+"""Twilio: ingest of calls, recordings and media into the landing zone with the official ``twilio`` client.
 
-Python API (the demo and pipeline tests call these in-process)::
+    from callaudit.twilio import run_ingest
+    summary = run_ingest(settings)            # TWILIO_API_BASE_URL may point at the test kit's emulator
 
-    from callaudit.twilio import serve_emulator, run_ingest
-    with serve_emulator(data_dir, faults="rate=0.2,seed=1") as emulator:
-        summary = run_ingest(settings, base_url=emulator.url)
+The emulator, its faults and fixtures live in the test kit (``callaudit_testkit.twilio``), not in the product.
 """
 
-from callaudit.twilio.emulator import EmulatorHandle, serve_emulator
-from callaudit.twilio.faults import FaultPlan
 from callaudit.twilio.ingest import IngestSummary, run_ingest
 
-__all__ = ["EmulatorHandle", "FaultPlan", "IngestSummary", "run_ingest", "serve_emulator"]
+__all__ = ["IngestSummary", "run_ingest"]

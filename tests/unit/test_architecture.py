@@ -108,6 +108,18 @@ def test_no_two_components_depend_on_each_other():
     assert both == []
 
 
+def test_the_product_never_imports_its_test_kit():
+    """The wheel Databricks installs holds no synthetic call centre, emulator, demo or benchmark, and needs none."""
+    found = []
+    for path in [*PACKAGE.rglob("*.py"), *(ROOT / "udfs").rglob("*.py"), *(ROOT / "pipelines").rglob("*.py")]:
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            found += [f"{path.relative_to(ROOT)}: {n}" for n in names if n.split(".")[0] == "callaudit_testkit"]
+    assert found == []
+    assert not (PACKAGE / "synth").exists() and not (PACKAGE / "twilio" / "emulator.py").exists()
+
+
 def test_the_core_and_the_udf_name_no_engine():
     names = ("whisper_engine", "azure_engine", "reference_engine", "WhisperEngine", "AzureEngine",
              "ReferenceEngine", '"azure"', "'azure'")

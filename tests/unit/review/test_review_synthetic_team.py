@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from callaudit_testkit.synth.reviews import ANALYST, PEER, synthetic_reviews
+
 from callaudit.calibration.records import check_file, to_csv
-from callaudit.synth.reviews import ANALYST, PEER, synthetic_reviews
 
 
 def _labels(tmp_path, n=6):

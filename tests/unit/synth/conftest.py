@@ -18,7 +18,7 @@ START = "2024-05-06"  # a Monday
 
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory) -> Path:
-    from callaudit.synth import generate_call_centre
+    from callaudit_testkit.synth import generate_call_centre
 
     out = tmp_path_factory.mktemp("synth") / "twilio_data"
     generate_call_centre(out, calls=16, days=3, seed=SEED, start_date=START, progress=False, workers=2)

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
-from callaudit.synth.telephone import read_wav
+from callaudit_testkit.synth.telephone import read_wav
 
 pytestmark = pytest.mark.asr
 

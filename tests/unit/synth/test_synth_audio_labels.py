@@ -6,9 +6,9 @@ import json
 import re
 import wave
 
-from callaudit.synth import phrases as P
-from callaudit.synth.pii import luhn_valid
-from callaudit.synth.telephone import read_wav, rms_dbfs
+from callaudit_testkit.synth import phrases as P
+from callaudit_testkit.synth.pii import luhn_valid
+from callaudit_testkit.synth.telephone import read_wav, rms_dbfs
 
 DIGIT = {w: str(i) for i, w in enumerate(P.DIGIT_WORDS)}
 

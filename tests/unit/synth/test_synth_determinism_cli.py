@@ -9,12 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from callaudit_testkit.synth import generate_call_centre
+from callaudit_testkit.synth import telephone as tel
 from typer.testing import CliRunner
 
 from callaudit.cli import app
 from callaudit.errors import UserError
-from callaudit.synth import generate_call_centre
-from callaudit.synth import telephone as tel
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -147,7 +147,7 @@ def test_resample_to_8k_length():
 
 
 def _speak_batches(_):
-    from callaudit.synth import tts
+    from callaudit_testkit.synth import tts
 
     a = ("Buenos días, habla con Andrés.", "es-419+m3", 160, 45)
     b = ("Sí, claro.", "es-419+f2", 150, 60)

@@ -8,11 +8,10 @@ import unicodedata
 from collections import Counter
 
 import pytest
-
-from callaudit.synth import phrases as P
-from callaudit.synth.agents import AGENTS
-from callaudit.synth.audio import estimate_call
-from callaudit.synth.dialogue import (
+from callaudit_testkit.synth import phrases as P
+from callaudit_testkit.synth.agents import AGENTS
+from callaudit_testkit.synth.audio import estimate_call
+from callaudit_testkit.synth.dialogue import (
     LONG_HOLD_SECONDS,
     SCENARIO_WEIGHTS,
     SCENARIOS,

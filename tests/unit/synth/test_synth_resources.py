@@ -8,8 +8,7 @@ import random
 import re
 
 import pytest
-
-from callaudit.synth import twilio_resources as tr
+from callaudit_testkit.synth import twilio_resources as tr
 
 # field lists of api.v2010.account.call / api.v2010.account.recording in reference/twilio_api_v2010.json
 CALL_FIELDS = {

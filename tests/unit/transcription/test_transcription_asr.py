@@ -35,7 +35,7 @@ def _said(text: str, phrase: str, threshold: int = 80) -> bool:
 
 @pytest.fixture(scope="module")
 def call_wav(tmp_path_factory):
-    from callaudit.synth.espeak_calls import Turn, build_call
+    from callaudit_testkit.synth.espeak_calls import Turn, build_call
 
     path, _ = build_call([Turn(2, AGENT), Turn(1, CUSTOMER)], tmp_path_factory.mktemp("asr") / "call.wav")
     return path
@@ -92,7 +92,7 @@ def test_another_process_gives_the_identical_transcript(call_wav):
 
 
 def test_mono_clip_with_hotwords(tmp_path):
-    from callaudit.synth.espeak_calls import build_mono
+    from callaudit_testkit.synth.espeak_calls import build_mono
 
     wav = build_mono("No me importa, cállese.", tmp_path / "mono.wav")
     t = transcribe_recording(wav, hotwords=["no me importa", "cállese", "qué pereza"])
@@ -119,7 +119,7 @@ def test_cli_json_is_a_redacted_transcript(call_wav):
 
 
 def test_non_spanish_speech_is_an_error_row_not_an_audit(tmp_path, call_wav):
-    from callaudit.synth.espeak_calls import Turn, build_call
+    from callaudit_testkit.synth.espeak_calls import Turn, build_call
 
     english, _ = build_call([Turn(2, "Good morning, thank you for calling, my name is John. How can I help you today?",
                                   voice="en"),

@@ -238,7 +238,7 @@ def test_clean_transcript_is_marked_redacted_with_no_counts():
     assert red.redacted and red.redactions == {} and red.segments[0].text == t.segments[0].text
 
 
-# ---- what the synthetic call centre speaks (callaudit.synth.pii), transcribed perfectly ------------------------
+# ---- what the synthetic call centre speaks (callaudit_testkit.synth.pii), transcribed perfectly ------------------------
 ASK = {
     "CEDULA": "Para validar su identidad, ¿me regala su número de cédula, por favor?",
     "TARJETA": "¿Me regala los dieciséis dígitos de la tarjeta?",
@@ -251,7 +251,8 @@ ASK = {
 def test_every_synth_pii_form_is_redacted(kind):
     import random
 
-    from callaudit.synth import pii as synth_pii
+    from callaudit_testkit.synth import pii as synth_pii
+
     from callaudit.transcription.numbers_es import strip_accents
 
     for seed in range(40):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from callaudit_testkit.wer import normalize_for_wer, wer, word_errors
 
 from callaudit.transcription.numbers_es import norm_token, spoken_to_digits, written_digits
-from callaudit.transcription.wer import normalize_for_wer, wer, word_errors
 
 
 @pytest.mark.parametrize(

@@ -6,12 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from callaudit_testkit.twilio.emulator import serve_emulator
+from callaudit_testkit.twilio.fixtures import make_call_centre, read_jsonl
 
 from callaudit.config import EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN, Settings
 from callaudit.secrets import Secret
 from callaudit.twilio.client import build_client
-from callaudit.twilio.emulator import serve_emulator
-from callaudit.twilio.fixtures import make_call_centre, read_jsonl
 
 
 @pytest.fixture(autouse=True)

@@ -12,12 +12,12 @@ import time
 
 import pytest
 import requests
+from callaudit_testkit.twilio.emulator import serve_emulator
+from callaudit_testkit.twilio.faults import FaultPlan
 from typer.testing import CliRunner
 
 from callaudit.cli import app
 from callaudit.config import EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN
-from callaudit.twilio.emulator import serve_emulator
-from callaudit.twilio.faults import FaultPlan
 
 CANARY = "tok-CANARY-1234"
 

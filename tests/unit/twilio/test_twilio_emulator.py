@@ -12,14 +12,14 @@ import av
 import numpy as np
 import pytest
 import requests
+from callaudit_testkit.twilio.emulator import serve_emulator
+from callaudit_testkit.twilio.fixtures import make_call_centre, read_jsonl, write_jsonl
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from callaudit.config import EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN
 from callaudit.errors import UserError
 from callaudit.secrets import Secret
 from callaudit.twilio.client import build_client
-from callaudit.twilio.emulator import serve_emulator
-from callaudit.twilio.fixtures import make_call_centre, read_jsonl, write_jsonl
 
 AUTH = (EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN)
 BASE = f"/2010-04-01/Accounts/{EMULATOR_ACCOUNT_SID}"

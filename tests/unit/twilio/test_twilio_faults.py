@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 import requests
+from callaudit_testkit.twilio.faults import FaultInjector, FaultPlan, FaultPlanError
 
 from callaudit.config import EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN
 from callaudit.twilio.client import (
@@ -14,7 +15,6 @@ from callaudit.twilio.client import (
     classify,
     with_retries,
 )
-from callaudit.twilio.faults import FaultInjector, FaultPlan, FaultPlanError
 
 AUTH = (EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN)
 BASE = f"/2010-04-01/Accounts/{EMULATOR_ACCOUNT_SID}"

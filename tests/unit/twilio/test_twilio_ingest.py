@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 import requests
+from callaudit_testkit.twilio.emulator import serve_emulator
+from callaudit_testkit.twilio.faults import FaultPlan
+from callaudit_testkit.twilio.fixtures import generate, make_call_centre, read_jsonl, tone_wav, write_jsonl
 
 from callaudit.config import EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN
 from callaudit.errors import UserError
 from callaudit.twilio.client import RetryPolicy
-from callaudit.twilio.emulator import serve_emulator
-from callaudit.twilio.faults import FaultPlan
-from callaudit.twilio.fixtures import generate, make_call_centre, read_jsonl, tone_wav, write_jsonl
 from callaudit.twilio.ingest import run_ingest
 from callaudit.twilio.resources import rfc2822
 

@@ -2,7 +2,7 @@
 
 For one split of a set (evaluation/es_co/test by default):
 
-1. the calls are spoken into a synthetic call centre (``callaudit.synth.evalset``: espeak-ng, telephone chain,
+1. the calls are spoken into a synthetic call centre (``callaudit_testkit.synth.evalset``: espeak-ng, telephone chain,
    Twilio resources, the set's agent directory, the analysts' marks as labels);
 2. twice, into two fresh lakehouses: the local Twilio emulator serves them, ingest lands them with the real
    ``twilio`` client, ``spark-pipelines`` runs the whole pipeline —
@@ -68,8 +68,9 @@ def _env(**values: str | None):
 
 def _run_lakehouse(data: Path, home: Path, engine: str, say: Callable[[str], None]) -> float:
     """Emulator -> ingest -> pipeline into ``home`` with one transcription engine; returns the seconds taken."""
+    from callaudit_testkit.twilio.emulator import serve_emulator
+
     from callaudit.lakehouse.runner import run_pipeline
-    from callaudit.twilio.emulator import serve_emulator
     from callaudit.twilio.ingest import run_ingest
 
     home.mkdir(parents=True, exist_ok=True)
@@ -101,7 +102,7 @@ def _channel_texts(segments: list[dict], speaker: str) -> str:
 
 
 def _wer_by_channel(labels: list[dict], transcripts: dict[str, dict]) -> dict[str, tuple[float, int]]:
-    from callaudit.transcription.wer import WerResult, word_errors
+    from callaudit_testkit.wer import WerResult, word_errors
 
     pooled = {"agent": WerResult(0, 0, 0, 0, 0), "customer": WerResult(0, 0, 0, 0, 0)}
     for label in labels:
@@ -134,10 +135,11 @@ def _decode_outside(data: Path, labels: list[dict], mode: str) -> dict[str, dict
 
 def run_split(set_dir: Path, split: str, work: Path, *, wer_calls: int = 16,
               say: Callable[[str], None] = print) -> SplitResult:
+    from callaudit_testkit.synth.evalset import generate_from_set
+
     from callaudit.lakehouse.runtime import local_session
     from callaudit.scoring import cached_scorecard
     from callaudit.scoring.evaluate import evaluate_rows
-    from callaudit.synth.evalset import generate_from_set
 
     data = work / split / "twilio_data"
     started = time.perf_counter()

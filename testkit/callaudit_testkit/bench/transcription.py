@@ -1,22 +1,22 @@
 #!/usr/bin/env python
 """Transcription benchmark: word error rate per channel and real-time factor, on synthetic and human speech.
 
-(a) synthetic calls from ``callaudit.synth.generate_call_centre`` (espeak-ng dialogues, Twilio dual-channel 8 kHz
+(a) synthetic calls from ``callaudit_testkit.synth.generate_call_centre`` (espeak-ng dialogues, Twilio dual-channel 8 kHz
     PCM16), reference = the label's turn texts per channel -> WER for the agent and the customer channel, RTF per
     second of call (both channels), PII outcome after redaction of the ASR output;
 (b) real human Spanish: Debian's ``asterisk-core-sounds-es-wav`` (8 kHz es-MX IVR prompts, CC-BY-SA-3.0) with the
     transcripts of ``asterisk-core-sounds-es``, fetched with ``apt-get download`` + ``dpkg-deb -x`` into the cache
     (nothing installed); skipped with a message when apt is not available.
 
-WER: normalised text (lower case, no accents/punctuation, numbers as digits; see callaudit.transcription.wer),
+WER: normalised text (lower case, no accents/punctuation, numbers as digits; see callaudit_testkit.wer),
 word-level Levenshtein, pooled over utterances (sum of errors / sum of reference words). RTF = processing seconds /
 audio seconds, model load excluded (reported separately); CPU RTF = process CPU seconds (all threads) / audio
 seconds, which other load on the machine inflates much less (on an idle 2-core machine wall RTF ≈ CPU RTF / 2 when
 both channels decode in parallel). Figures depend on the machine and its load: printed, never asserted.
 
-    .venv/bin/python -m callaudit.bench.transcription                      # 6 synthetic calls + ~120 s of human speech
-    .venv/bin/python -m callaudit.bench.transcription --calls 3 --no-human
-    .venv/bin/python -m callaudit.bench.transcription --configs default,beam5,sequential-beam5 --determinism
+    .venv/bin/python -m callaudit_testkit.bench.transcription                      # 6 synthetic calls + ~120 s of human speech
+    .venv/bin/python -m callaudit_testkit.bench.transcription --calls 3 --no-human
+    .venv/bin/python -m callaudit_testkit.bench.transcription --configs default,beam5,sequential-beam5 --determinism
 """
 
 from __future__ import annotations
@@ -32,12 +32,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
+from callaudit_testkit.wer import WerResult, word_errors  # noqa: E402
+
 from callaudit.config import load_settings  # noqa: E402
 from callaudit.transcript import Transcript  # noqa: E402
 from callaudit.transcription import model_cache, redact_transcript, transcribe_recording  # noqa: E402
 from callaudit.transcription.numbers_es import spoken_to_digits, strip_accents  # noqa: E402
 from callaudit.transcription.options import TranscriptionOptions  # noqa: E402
-from callaudit.transcription.wer import WerResult, word_errors  # noqa: E402
 
 CONFIGS = {
     # the shipped default: beam 3, one model with 2 CTranslate2 workers x 1 thread, the two channels in parallel
@@ -58,7 +59,7 @@ def peak_rss_mb() -> float:
 # ---- (a) synthetic calls --------------------------------------------------------------------------------------
 def synth_calls(cache: Path, calls: int, seed: int, log) -> list[tuple[Path, dict]]:
     """(wav, label) pairs from the synthetic call centre, generated once per (calls, seed) into the cache."""
-    from callaudit.synth import generate_call_centre
+    from callaudit_testkit.synth import generate_call_centre
 
     out = cache / f"synth-c{calls}-s{seed}"
     if not (out / "manifest.json").is_file():

@@ -1,7 +1,7 @@
 """Printed benchmark of the synthetic call centre (speed figures live here, not in timed tests).
 
-    python -m callaudit.bench.synth                      # 50 calls with audio + 100k calls metadata-only
-    python -m callaudit.bench.synth --audio-calls 20 --meta-calls 10000
+    python -m callaudit_testkit.bench.synth                      # 50 calls with audio + 100k calls metadata-only
+    python -m callaudit_testkit.bench.synth --audio-calls 20 --meta-calls 10000
 
 Prints wall and CPU time, the load average (the machine is shared: wall time depends on it) and the throughput.
 """
@@ -24,7 +24,7 @@ def _cpu() -> float:
 
 
 def run(label: str, out: Path, **kwargs) -> None:
-    from callaudit.synth import generate_call_centre
+    from callaudit_testkit.synth import generate_call_centre
 
     load = os.getloadavg()[0]
     wall, cpu = time.perf_counter(), _cpu()

@@ -23,13 +23,11 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from callaudit.errors import UserError
-from callaudit.scoring.evalset import EvalCall, label_of, load_set
-from callaudit.synth import phrases as P
-from callaudit.synth import twilio_resources as tr
-from callaudit.synth.agents import AGENTS, DIRECTORY_COLUMNS, Agent
-from callaudit.synth.dialogue import CUSTOMER_MALE_VOICES, Script, Turn, Voice
-from callaudit.synth.generator import (
+from callaudit_testkit.synth import phrases as P
+from callaudit_testkit.synth import twilio_resources as tr
+from callaudit_testkit.synth.agents import AGENTS, DIRECTORY_COLUMNS, Agent
+from callaudit_testkit.synth.dialogue import CUSTOMER_MALE_VOICES, Script, Turn, Voice
+from callaudit_testkit.synth.generator import (
     GENERATOR,
     GENERATOR_VERSION,
     SynthSummary,
@@ -39,7 +37,10 @@ from callaudit.synth.generator import (
     _swap_into_place,
     _write_metadata,
 )
-from callaudit.synth.pii import mobile_number
+from callaudit_testkit.synth.pii import mobile_number
+
+from callaudit.errors import UserError
+from callaudit.scoring.evalset import EvalCall, label_of, load_set
 from callaudit.transcript import Segment, Transcript
 
 VENDORS = ("Konecta", "Teleperformance")

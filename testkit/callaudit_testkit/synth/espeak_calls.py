@@ -41,7 +41,7 @@ class Turn:
 
 
 def speak_telephone(text: str, voice: str = "es", rate_wpm: int = 150) -> np.ndarray:
-    from callaudit.synth.tts import speak
+    from callaudit_testkit.synth.tts import speak
 
     pcm, rate = speak(text, voice=voice, rate_wpm=rate_wpm)
     return telephone_chain(pcm, rate)

@@ -5,7 +5,7 @@ called in and the child is the agent's client leg; for a click-to-call placed th
 the agent's client leg and the child is the customer. Each turn is spoken on its speaker's channel at its time;
 the other channel carries only line hiss. Holds are near-silence with a slightly louder hiss on the agent side.
 
-Runs inside a worker process (see :func:`callaudit.synth.tts.speak_many` for why that matters to determinism).
+Runs inside a worker process (see :func:`callaudit_testkit.synth.tts.speak_many` for why that matters to determinism).
 """
 
 from __future__ import annotations
@@ -15,10 +15,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
-
-from callaudit.synth import telephone as tel
-from callaudit.synth import tts
-from callaudit.synth.dialogue import Script, Timeline, estimate_seconds, expected_labels, layout
+from callaudit_testkit.synth import telephone as tel
+from callaudit_testkit.synth import tts
+from callaudit_testkit.synth.dialogue import Script, Timeline, estimate_seconds, expected_labels, layout
 
 
 def _trim(pcm: np.ndarray, threshold: float = 0.01) -> np.ndarray:

@@ -300,7 +300,7 @@ def write_data_dir(
     seed: int = 7,
     start_date: date = date(2024, 5, 6),
     days: int = 3,
-    generator: str = "callaudit.twilio.fixtures",
+    generator: str = "callaudit_testkit.twilio.fixtures",
 ) -> FixtureSummary:
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)

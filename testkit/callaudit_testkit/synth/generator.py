@@ -13,7 +13,7 @@ How a call is modelled (Twilio ``<Dial>`` semantics):
   answers and lasts until hang-up; it exists only when the child leg was answered.
 
 Everything is a pure function of ``seed`` (and the window), so the same seed gives byte-identical files; audio
-is rendered in worker processes (see :mod:`callaudit.synth.tts` for why espeak-ng needs that).
+is rendered in worker processes (see :mod:`callaudit_testkit.synth.tts` for why espeak-ng needs that).
 """
 
 from __future__ import annotations
@@ -32,16 +32,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from callaudit_testkit.synth import phrases as P
+from callaudit_testkit.synth import twilio_resources as tr
+from callaudit_testkit.synth.agents import AGENTS, UNKNOWN_AGENTS, Agent, agents_csv
+from callaudit_testkit.synth.audio import estimate_call, render_call
+from callaudit_testkit.synth.dialogue import SCENARIOS, Script, allocate_scenarios, build_script
+from callaudit_testkit.synth.pii import mobile_number
 
 from callaudit.errors import UserError
-from callaudit.synth import phrases as P
-from callaudit.synth import twilio_resources as tr
-from callaudit.synth.agents import AGENTS, UNKNOWN_AGENTS, Agent, agents_csv
-from callaudit.synth.audio import estimate_call, render_call
-from callaudit.synth.dialogue import SCENARIOS, Script, allocate_scenarios, build_script
-from callaudit.synth.pii import mobile_number
 
-GENERATOR = "callaudit.synth"
+GENERATOR = "callaudit_testkit.synth"
 GENERATOR_VERSION = "1"
 BOGOTA_UTC_OFFSET = -5  # America/Bogota has no DST
 MAX_CALLS = 2_000_000

@@ -93,7 +93,7 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
     # 1. the synthetic call centre (kept across demo runs when the parameters are the same)
     name, t0 = step("synth", f"1/4 synthetic call centre: {calls} calls over {days} days (seed {seed})")
     try:
-        from callaudit.synth import generate_call_centre
+        from callaudit_testkit.synth import generate_call_centre
     except ImportError as exc:  # pragma: no cover - the synth component ships with the product
         raise UserError("the synthetic call centre generator is not installed", hint="run `make setup`") from exc
     if _synth_matches(settings.twilio_data, calls, days, seed):
@@ -106,7 +106,8 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
 
     # 2. serve it from the local Twilio emulator and ingest with the real twilio client over HTTP
     name, t0 = step("ingest", "2/4 ingest from the local Twilio emulator (real HTTP, official twilio client)")
-    from callaudit.twilio.emulator import serve_emulator
+    from callaudit_testkit.twilio.emulator import serve_emulator
+
     from callaudit.twilio.ingest import run_ingest
 
     with serve_emulator(settings.twilio_data) as emulator:
@@ -115,8 +116,9 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
     for line in result.ingest.lines():
         console.print("  " + line)
     # the synthetic QA team's weekly reviews (from the ground truth), so the calibration loop has data
+    from callaudit_testkit.synth.reviews import synthetic_reviews
+
     from callaudit.review.landing import land_reviews
-    from callaudit.synth.reviews import synthetic_reviews
 
     reviews = synthetic_reviews(settings.twilio_data / "labels", seed=seed)
     landed = land_reviews(reviews, settings.landing, source="synthetic-qa-team")

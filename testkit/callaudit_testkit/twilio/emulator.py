@@ -15,7 +15,7 @@ facts in shared/reference/TWILIO_API_NOTES.md:
   ``YYYY-MM-DDTHH:MM:SSZ``; most recent first;
 - HTTP basic auth on every path including media (401, code 20003); errors as
   ``{code, message, more_info, status}``;
-- switchable faults (:mod:`callaudit.twilio.faults`) and a control endpoint under ``/_emulator/``.
+- switchable faults (:mod:`callaudit_testkit.twilio.faults`) and a control endpoint under ``/_emulator/``.
 
 Start it with :func:`serve_emulator` (in-process, returns a handle) or ``callaudit emulator serve``.
 """
@@ -40,10 +40,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from callaudit_testkit.twilio.faults import FaultInjector, FaultPlan, FaultPlanError
+
 from callaudit.errors import UserError
 from callaudit.secrets import Secret
 from callaudit.twilio import media
-from callaudit.twilio.faults import FaultInjector, FaultPlan, FaultPlanError
 from callaudit.twilio.resources import (
     CALL_STATUSES,
     DateFilterError,
@@ -56,7 +57,7 @@ from callaudit.twilio.resources import (
     rebase_recording,
 )
 
-log = logging.getLogger("callaudit.twilio.emulator")
+log = logging.getLogger("callaudit_testkit.twilio.emulator")
 
 MAX_PAGE_SIZE = 1000
 DEFAULT_PAGE_SIZE = 50

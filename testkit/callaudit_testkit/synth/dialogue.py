@@ -14,9 +14,9 @@ import random
 import re
 from dataclasses import dataclass, field
 
-from callaudit.synth import phrases as P
-from callaudit.synth import pii as pii_mod
-from callaudit.synth.agents import Agent
+from callaudit_testkit.synth import phrases as P
+from callaudit_testkit.synth import pii as pii_mod
+from callaudit_testkit.synth.agents import Agent
 
 # scenario -> share of the calls that have audio (percent). Majority good-ish, every defect represented.
 SCENARIO_WEIGHTS: dict[str, float] = {

@@ -1,6 +1,6 @@
 """Single-thread throughput of the auditor core (a printed benchmark, never a timed test).
 
-    .venv/bin/python -m callaudit.bench.scoring_core --calls 2000 --garble 0.2
+    .venv/bin/python -m callaudit_testkit.bench.scoring_core --calls 2000 --garble 0.2
 
 Measures three paths on the same synthetic 60-90 s calls: ``score_transcript`` on Transcript objects, the
 flat row (``audit_to_row``), and what a Spark UDF does per row (``audit_row_from_json``: JSON -> Transcript ->

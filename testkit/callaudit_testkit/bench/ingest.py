@@ -1,13 +1,13 @@
 #!/usr/bin/env python
 """Ingest throughput from the local Twilio emulator: calls + recordings metadata landed per second.
 
-Generates N calls of Twilio-shaped metadata (callaudit.twilio.fixtures.make_bulk_call_centre, no media),
+Generates N calls of Twilio-shaped metadata (callaudit_testkit.twilio.fixtures.make_bulk_call_centre, no media),
 serves them from the emulator in a separate process (as in real use: the client and the server do not share
 a GIL), runs `run_ingest(download_media=False)` with PageSize=1000 and prints the figures.
 
-    .venv/bin/python -m callaudit.bench.ingest              # 10,000 calls
-    .venv/bin/python -m callaudit.bench.ingest --large      # 100,000 calls
-    .venv/bin/python -m callaudit.bench.ingest --calls 25000 --faults 'rate=0.1,kinds=429+503,seed=1'
+    .venv/bin/python -m callaudit_testkit.bench.ingest              # 10,000 calls
+    .venv/bin/python -m callaudit_testkit.bench.ingest --large      # 100,000 calls
+    .venv/bin/python -m callaudit_testkit.bench.ingest --calls 25000 --faults 'rate=0.1,kinds=429+503,seed=1'
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 import requests
+from callaudit_testkit.twilio.fixtures import make_bulk_call_centre  # noqa: E402
 
 from callaudit.config import EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN, Settings  # noqa: E402
-from callaudit.twilio.fixtures import make_bulk_call_centre  # noqa: E402
 from callaudit.twilio.ingest import run_ingest  # noqa: E402
 
 

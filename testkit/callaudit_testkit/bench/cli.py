@@ -57,22 +57,23 @@ def _script(args: list[str], timeout: int = 7200) -> str:
 
 
 def bench_ingest(quick: bool) -> tuple[str, list[str]]:
-    out = [_script(["-m", "callaudit.bench.ingest", "--calls", "10000"])]
-    commands = [".venv/bin/python -m callaudit.bench.ingest --calls 10000"]
+    out = [_script(["-m", "callaudit_testkit.bench.ingest", "--calls", "10000"])]
+    commands = [".venv/bin/python -m callaudit_testkit.bench.ingest --calls 10000"]
     if not quick:
-        out.append(_script(["-m", "callaudit.bench.ingest", "--large"]))
-        commands.append(".venv/bin/python -m callaudit.bench.ingest --large   # 100,000 calls")
+        out.append(_script(["-m", "callaudit_testkit.bench.ingest", "--large"]))
+        commands.append(".venv/bin/python -m callaudit_testkit.bench.ingest --large   # 100,000 calls")
     return "\n".join(out), commands
 
 
 def bench_transcription(quick: bool) -> tuple[str, list[str]]:
-    args = ["-m", "callaudit.bench.transcription", "--calls", "4" if quick else "8", "--human-seconds",
+    args = ["-m", "callaudit_testkit.bench.transcription", "--calls", "4" if quick else "8", "--human-seconds",
             "60" if quick else "120"]
     return _script(args), [".venv/bin/python " + " ".join(args)]
 
 
 def bench_scoring(quick: bool) -> tuple[str, list[str]]:
-    from callaudit.bench.scoring_udf import run
+    from callaudit_testkit.bench.scoring_udf import run
+
     from callaudit.config import Settings
     from callaudit.lakehouse.runtime import local_session
 
@@ -82,16 +83,16 @@ def bench_scoring(quick: bool) -> tuple[str, list[str]]:
         spark = local_session(Settings(home=home, cache=PROJECT_ROOT / ".cache"), app_name="bench-scoring",
                               register=False, extra_conf={"spark.python.worker.reuse": "false"})
         result = run(spark, n=n)
-        single = _script(["-m", "callaudit.bench.scoring_core", "--calls", str(min(n, 2000))])
+        single = _script(["-m", "callaudit_testkit.bench.scoring_core", "--calls", str(min(n, 2000))])
     finally:
         shutil.rmtree(home, ignore_errors=True)
     text = "\n".join(result.lines()) + "\n\nsingle-thread core (no Spark):\n" + single
     return text, [f"callaudit bench --only scoring{' --quick' if quick else ''}   # {n:,} transcripts",
-                  f".venv/bin/python -m callaudit.bench.scoring_core --calls {min(n, 2000)}"]
+                  f".venv/bin/python -m callaudit_testkit.bench.scoring_core --calls {min(n, 2000)}"]
 
 
 def bench_pipeline(quick: bool, calls: int | None) -> tuple[str, list[str]]:
-    from callaudit.bench.pipeline import run
+    from callaudit_testkit.bench.pipeline import run
 
     n = calls or (10_000 if quick else 100_000)
     work = Path(tempfile.mkdtemp(prefix="bench_pipeline_"))
@@ -106,8 +107,8 @@ def bench_pipeline(quick: bool, calls: int | None) -> tuple[str, list[str]]:
 def bench_accuracy(quick: bool, set_dir: Path, splits: list[str],
                    wer_calls: int) -> tuple[str, list[str], str]:
     """The auditor on an analysts' evaluation set, through the real product path twice (reference transcripts and
-    the offline recogniser), read from the pipeline's gold ``twilio_call_audits`` (callaudit/bench/accuracy.py)."""
-    from callaudit.bench import accuracy
+    the offline recogniser), read from the pipeline's gold ``twilio_call_audits`` (testkit/callaudit_testkit/bench/accuracy.py)."""
+    from callaudit_testkit.bench import accuracy
 
     work = Path(tempfile.mkdtemp(prefix="bench_accuracy_"))
     results = []
