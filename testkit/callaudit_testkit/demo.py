@@ -106,9 +106,8 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
 
     # 2. serve it from the local Twilio emulator and ingest with the real twilio client over HTTP
     name, t0 = step("ingest", "2/4 ingest from the local Twilio emulator (real HTTP, official twilio client)")
-    from callaudit_testkit.twilio.emulator import serve_emulator
-
     from callaudit.twilio.ingest import run_ingest
+    from callaudit_testkit.twilio.emulator import serve_emulator
 
     with serve_emulator(settings.twilio_data) as emulator:
         console.print(f"Twilio emulator listening on {emulator.url}")
@@ -116,9 +115,8 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
     for line in result.ingest.lines():
         console.print("  " + line)
     # the synthetic QA team's weekly reviews (from the ground truth), so the calibration loop has data
-    from callaudit_testkit.synth.reviews import synthetic_reviews
-
     from callaudit.review.landing import land_reviews
+    from callaudit_testkit.synth.reviews import synthetic_reviews
 
     reviews = synthetic_reviews(settings.twilio_data / "labels", seed=seed)
     landed = land_reviews(reviews, settings.landing, source="synthetic-qa-team")

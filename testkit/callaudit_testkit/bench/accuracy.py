@@ -68,10 +68,9 @@ def _env(**values: str | None):
 
 def _run_lakehouse(data: Path, home: Path, engine: str, say: Callable[[str], None]) -> float:
     """Emulator -> ingest -> pipeline into ``home`` with one transcription engine; returns the seconds taken."""
-    from callaudit_testkit.twilio.emulator import serve_emulator
-
     from callaudit.lakehouse.runner import run_pipeline
     from callaudit.twilio.ingest import run_ingest
+    from callaudit_testkit.twilio.emulator import serve_emulator
 
     home.mkdir(parents=True, exist_ok=True)
     link = home / "twilio_data"
@@ -135,11 +134,10 @@ def _decode_outside(data: Path, labels: list[dict], mode: str) -> dict[str, dict
 
 def run_split(set_dir: Path, split: str, work: Path, *, wer_calls: int = 16,
               say: Callable[[str], None] = print) -> SplitResult:
-    from callaudit_testkit.synth.evalset import generate_from_set
-
     from callaudit.lakehouse.runtime import local_session
     from callaudit.scoring import cached_scorecard
     from callaudit.scoring.evaluate import evaluate_rows
+    from callaudit_testkit.synth.evalset import generate_from_set
 
     data = work / split / "twilio_data"
     started = time.perf_counter()

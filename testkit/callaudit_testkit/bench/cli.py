@@ -72,10 +72,9 @@ def bench_transcription(quick: bool) -> tuple[str, list[str]]:
 
 
 def bench_scoring(quick: bool) -> tuple[str, list[str]]:
-    from callaudit_testkit.bench.scoring_udf import run
-
     from callaudit.config import Settings
     from callaudit.lakehouse.runtime import local_session
+    from callaudit_testkit.bench.scoring_udf import run
 
     n = 2000 if quick else 10_000
     home = Path(tempfile.mkdtemp(prefix="bench_scoring_"))

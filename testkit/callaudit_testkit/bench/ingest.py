@@ -23,10 +23,10 @@ import time
 from pathlib import Path
 
 import requests
-from callaudit_testkit.twilio.fixtures import make_bulk_call_centre  # noqa: E402
 
 from callaudit.config import EMULATOR_ACCOUNT_SID, EMULATOR_AUTH_TOKEN, Settings  # noqa: E402
 from callaudit.twilio.ingest import run_ingest  # noqa: E402
+from callaudit_testkit.twilio.fixtures import make_bulk_call_centre  # noqa: E402
 
 
 def _free_port() -> int:

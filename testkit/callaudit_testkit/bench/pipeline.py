@@ -113,9 +113,8 @@ def _timed_run(settings, label: str, **kwargs) -> RunFigure:
 
 
 def run(workdir: Path, calls: int = 100_000, progress_print=print) -> PipelineBenchResult:
-    from callaudit_testkit.twilio.fixtures import make_bulk_call_centre
-
     from callaudit.config import PROJECT_ROOT, Settings
+    from callaudit_testkit.twilio.fixtures import make_bulk_call_centre
 
     new_calls = max(calls // 100, 1)
     data = workdir / "twilio_data"

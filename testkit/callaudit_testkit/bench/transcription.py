@@ -32,13 +32,12 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from callaudit_testkit.wer import WerResult, word_errors  # noqa: E402
-
 from callaudit.config import load_settings  # noqa: E402
 from callaudit.transcript import Transcript  # noqa: E402
 from callaudit.transcription import model_cache, redact_transcript, transcribe_recording  # noqa: E402
 from callaudit.transcription.numbers_es import spoken_to_digits, strip_accents  # noqa: E402
 from callaudit.transcription.options import TranscriptionOptions  # noqa: E402
+from callaudit_testkit.wer import WerResult, word_errors  # noqa: E402
 
 CONFIGS = {
     # the shipped default: beam 3, one model with 2 CTranslate2 workers x 1 thread, the two channels in parallel

@@ -15,6 +15,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
+
 from callaudit_testkit.synth import telephone as tel
 from callaudit_testkit.synth import tts
 from callaudit_testkit.synth.dialogue import Script, Timeline, estimate_seconds, expected_labels, layout

@@ -50,11 +50,11 @@ def register(app: typer.Typer) -> None:
                                            "reference transcripts in reference/."),
         quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bars."),
     ) -> None:
-        from callaudit_testkit.synth.generator import generate_call_centre
         from rich.console import Console
         from rich.table import Table
 
         from callaudit.config import load_settings
+        from callaudit_testkit.synth.generator import generate_call_centre
 
         out_dir = out if out is not None else load_settings().twilio_data
         if from_set is not None:

@@ -23,6 +23,9 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from callaudit.errors import UserError
+from callaudit.scoring.evalset import EvalCall, label_of, load_set
+from callaudit.transcript import Segment, Transcript
 from callaudit_testkit.synth import phrases as P
 from callaudit_testkit.synth import twilio_resources as tr
 from callaudit_testkit.synth.agents import AGENTS, DIRECTORY_COLUMNS, Agent
@@ -38,10 +41,6 @@ from callaudit_testkit.synth.generator import (
     _write_metadata,
 )
 from callaudit_testkit.synth.pii import mobile_number
-
-from callaudit.errors import UserError
-from callaudit.scoring.evalset import EvalCall, label_of, load_set
-from callaudit.transcript import Segment, Transcript
 
 VENDORS = ("Konecta", "Teleperformance")
 

@@ -32,14 +32,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from callaudit.errors import UserError
 from callaudit_testkit.synth import phrases as P
 from callaudit_testkit.synth import twilio_resources as tr
 from callaudit_testkit.synth.agents import AGENTS, UNKNOWN_AGENTS, Agent, agents_csv
 from callaudit_testkit.synth.audio import estimate_call, render_call
 from callaudit_testkit.synth.dialogue import SCENARIOS, Script, allocate_scenarios, build_script
 from callaudit_testkit.synth.pii import mobile_number
-
-from callaudit.errors import UserError
 
 GENERATOR = "callaudit_testkit.synth"
 GENERATOR_VERSION = "1"

@@ -10,9 +10,8 @@ from __future__ import annotations
 import random
 import unicodedata
 
-from callaudit_testkit.synth.phrases import DIGIT_WORDS, EMAIL_DOMAINS
-
 from callaudit.transcription.redact import luhn_ok as luhn_valid  # one Luhn check for generator and detector
+from callaudit_testkit.synth.phrases import DIGIT_WORDS, EMAIL_DOMAINS
 
 PII_TYPES = ("CEDULA", "TARJETA", "TELEFONO", "EMAIL")
 

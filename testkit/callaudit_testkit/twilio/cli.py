@@ -42,10 +42,9 @@ def serve_command(
 
         TWILIO_API_BASE_URL=http://127.0.0.1:8765 callaudit ingest
     """
+    from callaudit.config import load_settings
     from callaudit_testkit.twilio.emulator import create_server
     from callaudit_testkit.twilio.faults import FaultPlanError
-
-    from callaudit.config import load_settings
 
     data_dir = data or load_settings().twilio_data
     try:

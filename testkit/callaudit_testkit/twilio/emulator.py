@@ -40,8 +40,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from callaudit_testkit.twilio.faults import FaultInjector, FaultPlan, FaultPlanError
-
 from callaudit.errors import UserError
 from callaudit.secrets import Secret
 from callaudit.twilio import media
@@ -56,6 +54,7 @@ from callaudit.twilio.resources import (
     rebase_call,
     rebase_recording,
 )
+from callaudit_testkit.twilio.faults import FaultInjector, FaultPlan, FaultPlanError
 
 log = logging.getLogger("callaudit_testkit.twilio.emulator")
 
