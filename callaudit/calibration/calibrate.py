@@ -342,9 +342,14 @@ class Comparison:
     def summary(self) -> list[dict]:
         rows = []
         for ra, rb in zip(self.a.rows(), self.b.rows(), strict=True):
+            # kappa decides when both are defined; when one is not (a version that says the same on every
+            # reviewed call has no kappa), raw agreement is the only measure left, and it still decides
             better = None
             if ra["kappa"] is not None and rb["kappa"] is not None and ra["kappa"] != rb["kappa"]:
                 better = self.version_a if ra["kappa"] > rb["kappa"] else self.version_b
+            elif (None in (ra["kappa"], rb["kappa"]) and None not in (ra["agreement"], rb["agreement"])
+                  and ra["agreement"] != rb["agreement"]):
+                better = self.version_a if ra["agreement"] > rb["agreement"] else self.version_b
             rows.append({"criterion": ra["criterion"], "n": rb["n"],
                          f"kappa_{self.version_a}": ra["kappa"], f"kappa_{self.version_b}": rb["kappa"],
                          f"agreement_{self.version_a}": ra["agreement"],

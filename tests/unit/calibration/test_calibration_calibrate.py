@@ -119,6 +119,8 @@ def test_compare_two_versions_lists_changed_verdicts_and_who_is_closer():
     assert all(c["closer_to_analysts"] == "callaudit-v2.0" for c in changed)
     greeting = next(r for r in result.summary() if r["criterion"] == "greeting")
     assert greeting["agreement_callaudit-v2.0"] == 1.0 and greeting["agreement_callaudit-v1.0"] == 0.5
+    # v2 says "sí" on every call, so it has no kappa: raw agreement decides, not "same"
+    assert greeting["kappa_callaudit-v2.0"] is None and greeting["agrees_better"] == "callaudit-v2.0"
     assert verdict_changes(v1, v2)[0]["gold"] == "no"
 
 
