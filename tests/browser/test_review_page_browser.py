@@ -5,6 +5,7 @@ import would land. Hostile transcript text is shown as text, never run; the API 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ SCREENSHOT = ROOT / "test-output" / "review_page.png"
 
 
 def test_review_page_records_a_verdict_in_chromium(spark, tmp_path_factory, tmp_path):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     from callaudit.calibration.records import check_file
     from callaudit.review.landing import landed_reviews, reviews_dir
@@ -85,7 +86,8 @@ def test_review_page_records_a_verdict_in_chromium(spark, tmp_path_factory, tmp_
             page.fill("#note", "grosero con el cliente, <b>no</b> ofreció ayuda")
             page.fill("#reviewer", "Ana Ruiz")
             page.click("button.save")
-            page.wait_for_function("document.body.dataset.lastSaved !== undefined", timeout=10_000)
+            # a locator wait, not wait_for_function: the page's CSP forbids eval, which a polling predicate needs
+            expect(page.locator("body")).to_have_attribute("data-last-saved", re.compile(r".+"), timeout=15_000)
             status = page.locator("#status").inner_text()
             assert "Guardado" in status, status
             assert "revisada" in page.locator("nav button.call", has_text="Juan Pérez").first.inner_text() or \
