@@ -62,6 +62,7 @@ def transcribe_rows(paths, recording_sids, call_sids, directions, froms, tos, ch
     from callaudit.transcription.speakers import agent_channel_for_call
 
     _install_credentials(credentials)
+    options = with_thread_budget(options, task_cpus())
     rows = []
     names = agent_names if agent_names is not None else [None] * len(paths)
     for path, rec, call, direction, from_, to, chans, name in zip(paths, recording_sids, call_sids, directions,
@@ -85,9 +86,29 @@ def transcribe_rows(paths, recording_sids, call_sids, directions, froms, tos, ch
     return pd.DataFrame(rows, columns=["raw", "redacted", "worker_pid", "worker_model_loads"])
 
 
-# Under Spark every task slot runs its own Python worker with its own model: one decoding thread per worker and
-# the two channels one after the other, so N slots use N cores without oversubscribing them.
-SPARK_DEFAULT_OPTIONS = {"num_workers": "1", "cpu_threads": "1", "parallel_channels": "false"}
+# Under Spark every task slot runs its own Python worker with its own model, and a task may use the cores Spark
+# gives it (``spark.task.cpus``, 1 by default): one core = one decoding thread and the two channels one after the
+# other, so N slots use N cores without oversubscribing them; two or more = the two channels in parallel, the
+# task's cores split between them. Options set in the pipeline configuration win.
+
+
+def task_cpus() -> int:
+    """Cores Spark gives the running task (``spark.task.cpus``); 1 outside a task."""
+    try:
+        from pyspark import TaskContext
+
+        ctx = TaskContext.get()
+        return max(1, int(ctx.cpus())) if ctx is not None else 1
+    except Exception:  # noqa: BLE001 - an older runtime without TaskContext.cpus(): the safe budget
+        return 1
+
+
+def with_thread_budget(options: dict | None, cpus: int) -> dict:
+    """Fill the decoding thread options (where the configuration left them empty) to fit ``cpus`` cores."""
+    budget = ({"num_workers": "2", "cpu_threads": str(cpus // 2), "parallel_channels": "true"} if cpus >= 2
+              else {"num_workers": "1", "cpu_threads": "1", "parallel_channels": "false"})
+    given = {k: v for k, v in (options or {}).items() if v not in (None, "")}
+    return {**budget, **given}
 
 
 def make_transcribe_udf(*, engine: str = "whisper", options: dict | None = None, agent_channel: str | None = None,
@@ -101,8 +122,8 @@ def make_transcribe_udf(*, engine: str = "whisper", options: dict | None = None,
     from callaudit.transcription.registry import engine_class
 
     engine_class(engine)  # an unknown engine name fails the update on the driver, not in every worker
-    merged = {**SPARK_DEFAULT_OPTIONS, **{k: v for k, v in (options or {}).items() if v not in (None, "")}}
-    TranscriptionOptions.from_mapping(merged)  # fail fast on unknown/invalid options
+    merged = {k: v for k, v in (options or {}).items() if v not in (None, "")}
+    TranscriptionOptions.from_mapping(with_thread_budget(merged, 1))  # fail fast on unknown/invalid options
     if isinstance(hotwords, dict):
         hotwords = {speaker: list(words) for speaker, words in hotwords.items()} or None
     else:

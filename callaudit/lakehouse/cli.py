@@ -33,15 +33,21 @@ def pipeline_run(
                                             "to re-score every call with a new scorecard version."),
     refresh_tables: str = typer.Option(None, "--refresh", metavar="T1,T2", help="Update only these tables."),
     cores: int = typer.Option(None, help="Local task slots for Spark (default: 2, or CALLAUDIT_PIPELINE_CORES)."),
+    force: bool = typer.Option(False, "--force", help="Run the update even when nothing it reads has changed "
+                               "since the last completed one."),
 ) -> None:
     """Run one pipeline update: new landed files flow through bronze, silver and gold.
 
     Streaming tables process only what is new since the last run (checkpoints under lakehouse/pipeline_storage);
     materialized views are recomputed. The full log is kept under lakehouse/logs/.
 
+    When nothing the pipeline reads has changed since the last completed update (no file landed, no code, rule,
+    setting or table changed) the update is skipped before Spark starts and says so; --force runs it anyway.
+
     Example:
 
         callaudit pipeline run
+        callaudit pipeline run --refresh kpi_summary,agent_daily_quality
         callaudit pipeline run --full-refresh-tables twilio_call_audits
     """
     from callaudit.config import load_settings
@@ -50,7 +56,7 @@ def pipeline_run(
     if full_refresh and full_refresh_tables:
         raise UserError("use either --full-refresh or --full-refresh-tables, not both", exit_code=2)
     result = run_pipeline(load_settings(), full_refresh=True if full_refresh else (_parse_tables(full_refresh_tables) or False),
-                          refresh=_parse_tables(refresh_tables), cores=cores)
+                          refresh=_parse_tables(refresh_tables), cores=cores, skip_if_current=not force)
     typer.echo(result.summary())
     if not result.ok:
         raise UserError(

@@ -27,6 +27,7 @@ from callaudit.errors import UserError
 from callaudit.lakehouse.runtime import bootstrap_metastore, prepare_conf_dir, spark_env
 
 SPEC_TEMPLATE = PROJECT_ROOT / "spark-pipeline.yml"
+UP_TO_DATE = "UP_TO_DATE"  # no update ran: nothing it reads changed since the last completed one
 
 _FLOW_RE = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d): Flow (?P<flow>\S+) (?:is|has) (?P<state>[A-Z_]+)\.?")
 _RUN_RE = re.compile(r"^(?P<ts>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d): Run is (?P<state>[A-Z_]+)\.?")
@@ -58,10 +59,16 @@ class PipelineRun:
     flows: dict[str, FlowStatus] = field(default_factory=dict)
     log_path: Path | None = None
     errors: list[str] = field(default_factory=list)
+    note: str = ""
 
     @property
     def ok(self) -> bool:
-        return self.returncode == 0 and self.state == "COMPLETED" and not self.failed_flows
+        return self.returncode == 0 and self.state in ("COMPLETED", UP_TO_DATE) and not self.failed_flows
+
+    @property
+    def skipped(self) -> bool:
+        """True when no update ran because gold was already current (see :mod:`callaudit.lakehouse.freshness`)."""
+        return self.state == UP_TO_DATE
 
     @property
     def failed_flows(self) -> list[str]:
@@ -77,6 +84,8 @@ class PipelineRun:
         return None if self.run_started_at is None else self.run_started_at - self.started_at
 
     def summary(self) -> str:
+        if self.skipped:
+            return f"pipeline {UP_TO_DATE}: {self.note} — nothing to do (--force runs it anyway)"
         lines = [f"pipeline {self.state or 'UNKNOWN'} in {self.seconds or 0:.1f}s "
                  f"(start-up {self.startup_seconds or 0:.1f}s), log: {self.log_path}"]
         for flow in self.flows.values():
@@ -274,9 +283,34 @@ class PipelineProcess:
 
 def run_pipeline(settings: Settings | None = None, *, full_refresh: bool | list[str] = False,
                  refresh: list[str] | None = None, dry_run: bool = False, progress: bool = True,
-                 cores: int | None = None) -> PipelineRun:
-    """Run the pipeline to completion and return what happened (never raises for a failed run)."""
+                 cores: int | None = None, skip_if_current: bool = False) -> PipelineRun:
+    """Run the pipeline to completion and return what happened (never raises for a failed run).
+
+    ``skip_if_current``: when nothing the pipeline reads changed since the last completed update (landing files,
+    code and rules, settings, tables — :mod:`callaudit.lakehouse.freshness`), return an ``UP_TO_DATE`` result
+    without starting Spark. Full refreshes, ``refresh`` of chosen tables and dry runs always run.
+    """
+    from callaudit.lakehouse import freshness
+
+    settings = settings or load_settings()
+    whole_update = not (full_refresh or refresh or dry_run)
+    configuration = pipeline_configuration(settings)
+    if skip_if_current and whole_update:
+        state = freshness.check(settings, configuration)
+        if state.current:
+            now = time.time()
+            return PipelineRun(returncode=0, state=UP_TO_DATE, started_at=now, finished_at=time.time(),
+                               note=state.reason)
+    if not dry_run:
+        freshness.forget(settings)  # until this update completes, gold is not known to be current
     proc = PipelineProcess(settings, full_refresh=full_refresh, refresh=refresh, dry_run=dry_run, cores=cores)
+    result = _follow(proc, progress)
+    if result.ok and not dry_run and not refresh:
+        freshness.record(settings, configuration)
+    return result
+
+
+def _follow(proc: PipelineProcess, progress: bool) -> PipelineRun:
     if not progress:
         return proc.wait()
     from rich.console import Console

@@ -13,6 +13,7 @@ module is cheap.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -32,13 +33,66 @@ class LoadRecord:
     num_workers: int
     seconds: float
     pid: int
+    cpu_isa: str = "ctranslate2's choice"
 
 
-def _prepare_environment() -> None:
+CPU_ISA_ENV = "CT2_FORCE_CPU_ISA"
+CPU_ISAS = ("GENERIC", "AVX", "AVX2", "AVX512")
+# what CTranslate2's AVX-512 kernels need (its own check looks for these four)
+AVX512_FLAGS = frozenset({"avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"})
+
+
+def cpu_flags(cpuinfo: str | None = None) -> frozenset[str]:
+    """The CPU's feature flags from ``/proc/cpuinfo`` (empty where there is none, e.g. macOS or ARM)."""
+    if cpuinfo is None:
+        try:
+            cpuinfo = Path("/proc/cpuinfo").read_text(errors="replace")
+        except OSError:
+            return frozenset()
+    for line in cpuinfo.splitlines():
+        if line.startswith("flags") and ":" in line:
+            return frozenset(line.split(":", 1)[1].split())
+    return frozenset()
+
+
+def choose_cpu_isa(requested: str = "auto", flags: frozenset[str] | None = None) -> str | None:
+    """The instruction set to force on CTranslate2, or None to leave its own choice.
+
+    ``auto`` = AVX-512 where the CPU has it. CTranslate2 picks AVX2 on AMD CPUs even when they have AVX-512; forcing
+    AVX-512 on this 2-core AMD EPYC decoded the same calls ~1.5x faster at the same WER (reference/SPEECH_NOTES.md,
+    re-measured by ``callaudit bench --only transcription``). ``default`` = CTranslate2's choice; a name from
+    :data:`CPU_ISAS` forces that one.
+    """
+    value = (requested or "auto").strip()
+    if value.lower() == "default":
+        return None
+    if value.lower() == "auto":
+        have = cpu_flags() if flags is None else flags
+        return "AVX512" if have >= AVX512_FLAGS else None
+    if value.upper() not in CPU_ISAS:
+        raise ValueError(f"cpu_isa must be auto, default or one of {', '.join(CPU_ISAS)}, not {requested!r}")
+    return value.upper()
+
+
+def _prepare_environment(cpu_isa: str = "auto") -> str:
+    """Environment for the first faster-whisper import; returns the instruction set in effect (for the record).
+
+    CTranslate2 reads ``CT2_FORCE_CPU_ISA`` once, when it is first imported: a value set by the user wins, and
+    once the library is loaded nothing here can change it.
+    """
     # faster-whisper must never try the Hugging Face hub: we always pass a directory, and offline mode makes a
     # mistake fail fast instead of hanging on the network.
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    if CPU_ISA_ENV in os.environ:
+        return os.environ[CPU_ISA_ENV] or "ctranslate2's choice"
+    if "ctranslate2" in sys.modules:
+        return "ctranslate2's choice (already loaded)"
+    chosen = choose_cpu_isa(cpu_isa)
+    if chosen:
+        os.environ[CPU_ISA_ENV] = chosen
+        return chosen
+    return "ctranslate2's choice"
 
 
 def get_whisper_model(
@@ -48,6 +102,7 @@ def get_whisper_model(
     cpu_threads: int = 1,
     num_workers: int = 2,
     cache_dir: str | Path | None = None,
+    cpu_isa: str = "auto",
 ):
     """A loaded ``faster_whisper.WhisperModel``, loaded at most once per process for a given configuration.
 
@@ -73,7 +128,7 @@ def get_whisper_model(
     with _lock:
         model = _models.get(key)
         if model is None:
-            _prepare_environment()
+            isa = _prepare_environment(cpu_isa)
             from faster_whisper import WhisperModel
 
             started = time.perf_counter()
@@ -87,7 +142,7 @@ def get_whisper_model(
             )
             _loads.append(
                 LoadRecord(str(directory), compute_type, int(cpu_threads), int(num_workers),
-                           time.perf_counter() - started, os.getpid())
+                           time.perf_counter() - started, os.getpid(), isa)
             )
             _models[key] = model
     return model

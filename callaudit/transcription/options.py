@@ -1,8 +1,10 @@
 """Transcription settings, one dataclass for every engine (each engine's ``spec.options`` says which it reads).
 
-Defaults follow the measurements in ``reference/SPEECH_NOTES.md`` on 2 cores: beam 3, one model with two
-CTranslate2 workers of one thread each and the two channels decoded in parallel threads (RTF ≈0.056 per second of
-call, no WER loss against beam 5). Decoding is greedy-deterministic: temperature 0 only (see ``whisper_engine``).
+Defaults follow measurements on 2 cores (``reference/SPEECH_NOTES.md``, re-measured by ``callaudit bench --only
+transcription`` into docs/BENCHMARKS.md): beam 3 (beam 2 and 1 are faster but lose WER), one model with two
+CTranslate2 workers of one thread each and the two channels decoded in parallel threads, CTranslate2's AVX-512
+kernels where the CPU has them. Under Spark the UDF fits the threads to the task's cores (udfs/transcribe.py).
+Decoding is greedy-deterministic: temperature 0 only (see ``whisper_engine``).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ class TranscriptionOptions:
     model_dir: str | None = None  # CTranslate2 Whisper directory; None = bundled Whisper base
     model_cache_dir: str | None = None  # where the bundled model is assembled; None = Settings.model_cache
     compute_type: str = "int8"
+    # instruction set forced on CTranslate2: auto = AVX-512 where the CPU has it (CTranslate2 picks AVX2 on AMD)
+    cpu_isa: str = "auto"
     beam_size: int = 3
     cpu_threads: int = 1
     num_workers: int = 2
@@ -48,6 +52,9 @@ class TranscriptionOptions:
             raise ValueError("beam_size must be >= 1")
         if self.cpu_threads < 0 or self.num_workers < 1:
             raise ValueError("cpu_threads must be >= 0 and num_workers >= 1")
+        from callaudit.transcription.model_cache import choose_cpu_isa
+
+        choose_cpu_isa(self.cpu_isa, flags=frozenset())  # an unknown name fails here, not in a worker
         if self.split_gap_s <= 0:
             raise ValueError("split_gap_s must be > 0")
 

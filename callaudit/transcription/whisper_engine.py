@@ -148,7 +148,7 @@ class WhisperEngine:
     name = "whisper"
     spec = EngineSpec(
         summary="offline faster-whisper (bundled Whisper base, int8); the default",
-        options=("language", "silence_dbfs", "model_dir", "model_cache_dir", "compute_type", "beam_size",
+        options=("language", "silence_dbfs", "model_dir", "model_cache_dir", "compute_type", "cpu_isa", "beam_size",
                  "cpu_threads", "num_workers", "parallel_channels", "vad_filter", "vad_min_silence_ms",
                  "temperature_fallback", "loop_rescue", "hotword_penalties", "condition_on_previous_text",
                  "split_gap_s", "language_check"),
@@ -187,7 +187,7 @@ class WhisperEngine:
         try:
             return get_whisper_model(
                 o.model_dir, compute_type=o.compute_type, cpu_threads=o.cpu_threads, num_workers=o.num_workers,
-                cache_dir=o.model_cache_dir,
+                cache_dir=o.model_cache_dir, cpu_isa=o.cpu_isa,
             )
         except (ModelAssemblyError, FileNotFoundError) as exc:
             raise EngineError(f"the Whisper model is not available: {exc}") from None

@@ -128,9 +128,12 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
     name, t0 = step("pipeline", "3/4 pipeline: spark-pipelines on local Spark + Delta (bronze -> silver -> gold)")
     from callaudit.lakehouse.runner import run_pipeline
 
-    result.pipeline = run_pipeline(settings, progress=progress)
-    console.print(f"pipeline {result.pipeline.state} in {result.pipeline.seconds or 0:.0f}s "
-                  f"(Spark start-up {result.pipeline.startup_seconds or 0:.0f}s); log: {result.pipeline.log_path}")
+    result.pipeline = run_pipeline(settings, progress=progress, skip_if_current=True)
+    if result.pipeline.skipped:
+        console.print(f"gold is current: {result.pipeline.note} — pipeline not started")
+    else:
+        console.print(f"pipeline {result.pipeline.state} in {result.pipeline.seconds or 0:.0f}s "
+                      f"(Spark start-up {result.pipeline.startup_seconds or 0:.0f}s); log: {result.pipeline.log_path}")
     result.steps[name] = time.perf_counter() - t0
     if not result.pipeline.ok:
         first_error = result.pipeline.errors[0] if result.pipeline.errors else None

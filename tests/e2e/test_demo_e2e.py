@@ -211,8 +211,15 @@ def test_rerun_with_nothing_new_transcribes_nothing(demo, spark):
     home = demo["home"]
     before = _table(spark, home, "silver_transcriptions").select("recording_sid", "transcribed_at").collect()
     env = dict(os.environ, CALLAUDIT_HOME=str(home), CALLAUDIT_DOTENV=str(ROOT / "tests" / "data" / "no.env"))
+    # nothing landed and nothing changed since the demo's update: skipped before Spark starts
     proc = subprocess.run([CALLAUDIT, "pipeline", "run"], env=env, capture_output=True, text=True, timeout=1800)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "UP_TO_DATE" in proc.stdout and "nothing landed" in proc.stdout, proc.stdout[-2000:]
+    # forced through Spark anyway: the streaming tables find nothing new, so nothing is transcribed again
+    proc = subprocess.run([CALLAUDIT, "pipeline", "run", "--force"], env=env, capture_output=True, text=True,
+                          timeout=1800)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "pipeline COMPLETED" in proc.stdout, proc.stdout[-2000:]
     after = _table(spark, home, "silver_transcriptions").select("recording_sid", "transcribed_at").collect()
     assert sorted(before) == sorted(after)
 

@@ -6,6 +6,7 @@ that reproduces it.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import re
@@ -65,10 +66,43 @@ def bench_ingest(quick: bool) -> tuple[str, list[str]]:
     return "\n".join(out), commands
 
 
-def bench_transcription(quick: bool) -> tuple[str, list[str]]:
-    args = ["-m", "callaudit_testkit.bench.transcription", "--calls", "4" if quick else "8", "--human-seconds",
-            "60" if quick else "120"]
-    return _script(args), [".venv/bin/python " + " ".join(args)]
+def bench_transcription(quick: bool) -> tuple[str, list[str], str]:
+    """The shipped configuration beside the previous one (CTranslate2's own kernel choice), one call at a time
+    (latency, what ``callaudit transcribe`` does) and two at a time (throughput, the pipeline's shape), each
+    configuration in a fresh process on the same audio; the summary is written from the run's JSON."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "transcription.json"
+        args = ["-m", "callaudit_testkit.bench.transcription", "--configs", "baseline,default,pipeline-baseline,pipeline",
+                "--calls", "4" if quick else "8", "--human-seconds", "60" if quick else "120"]
+        text = _script([*args, "--json-out", str(out)])
+        summary = transcription_summary(json.loads(out.read_text()))
+    return text, [".venv/bin/python " + " ".join(args)], summary
+
+
+def transcription_summary(results: dict) -> str:
+    """Summary rows of the transcription section, from the measured figures of one run (never typed in)."""
+    configs = results["configs"]
+    rows = ["| configuration | CPU kernels | calls at once | RTF (s per s of dual-channel call) | speed-up | "
+            "WER agent | WER customer | WER human es-MX | machine busy cores / steal |",
+            "|---|---|---|---|---|---|---|---|---|"]
+    for name, base in (("baseline", "baseline"), ("default", "baseline"), ("pipeline-baseline", "pipeline-baseline"),
+                       ("pipeline", "pipeline-baseline")):
+        s, b = configs.get(name, {}).get("synthetic"), configs.get(base, {}).get("synthetic")
+        if not s or not b:
+            continue
+        h = configs[name].get("human")
+        human = f"{h['wer']:.3f}" if isinstance(h, dict) else "—"
+        proc = results.get("processes", {}).get(name, {})
+        kernels = ",".join(proc.get("cpu_isa", [])) or "-"
+        load = (f"{proc['machine_busy_cores']:.2f} / {proc['steal_share']:.1%}" if "machine_busy_cores" in proc
+                else "—")
+        rows.append(f"| {name} | {kernels} | {s.get('concurrent_calls', 1)} | {s['rtf']:.3f} | "
+                    f"{b['rtf'] / s['rtf']:.2f}x | {s['wer'].get('agent', 0):.3f} | {s['wer'].get('customer', 0):.3f} | "
+                    f"{human} | {load} |")
+    audio = next((c["synthetic"]["audio_seconds"] for c in configs.values() if c.get("synthetic")), 0)
+    return (f"Synthetic dual-channel calls ({audio:.0f} s of call), Whisper base int8 beam 3, each configuration in a "
+            f"fresh process; peak RSS {results.get('peak_rss_mb', 0):.0f} MB; model loads per process "
+            f"{results.get('model_loads')}.\n\n" + "\n".join(rows))
 
 
 def bench_scoring(quick: bool) -> tuple[str, list[str]]:
@@ -143,7 +177,12 @@ def accuracy_summary(rows: list[dict], set_dir: Path) -> str:
 
 
 def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: list[str],
-                   accuracy_summary_text: str | None = None) -> None:
+                   summaries: dict[str, str] | None = None) -> None:
+    """(Re)write the document: the sections run now from their output, the others kept as they were.
+
+    ``summaries``: a section's generated summary (markdown written from the figures of this run), kept between
+    ``<!-- {section}-summary -->`` markers near the top; a section not run keeps its previous summary."""
+    summaries = summaries or {}
     titles = {
         "ingest": "Ingest throughput (emulator -> landing, metadata)",
         "transcription": "Transcription: WER per channel, real-time factor, model loads, memory",
@@ -158,13 +197,16 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
     summary = re.search(r"<!-- summary -->.*?<!-- /summary -->", existing, re.S)
     if summary:
         parts += [summary.group(0), ""]
-    # the accuracy summary is generated from the figures of the run that measured them
-    accuracy = re.search(r"<!-- accuracy-summary -->.*?<!-- /accuracy-summary -->", existing, re.S)
-    if accuracy_summary_text is not None and "accuracy" in results:
-        parts += ["<!-- accuracy-summary -->", "## Summary: auditor accuracy (generated)", "", accuracy_summary_text,
-                  "", f"Command: `{results['accuracy'][1][0]}`", "<!-- /accuracy-summary -->", ""]
-    elif accuracy:
-        parts += [accuracy.group(0), ""]
+    # generated summaries: written from the figures of the run that measured them
+    summary_titles = {"accuracy": "auditor accuracy", "transcription": "transcription speed and WER",
+                      "pipeline": "pipeline runs"}
+    for key in SECTIONS:
+        kept = re.search(rf"<!-- {key}-summary -->.*?<!-- /{key}-summary -->", existing, re.S)
+        if key in summaries and key in results:
+            parts += [f"<!-- {key}-summary -->", f"## Summary: {summary_titles.get(key, key)} (generated)", "",
+                      summaries[key], "", f"Command: `{results[key][1][0]}`", f"<!-- /{key}-summary -->", ""]
+        elif kept:
+            parts += [kept.group(0), ""]
     for key in SECTIONS:
         if key in results:
             text, commands = results[key]
@@ -220,15 +262,15 @@ def bench(
                                            wer_calls),
     }
     failed: list[str] = []
-    accuracy_text: str | None = None
+    summaries: dict[str, str] = {}
     for key in wanted:
         typer.secho(f"== {key}", bold=True, err=True)
         started = time.perf_counter()
         try:
             measured = runners[key]()
             results[key] = measured[:2]
-            if key == "accuracy":
-                accuracy_text = measured[2]
+            if len(measured) > 2:
+                summaries[key] = measured[2]
         except Exception as exc:  # one broken section must not throw away the figures of the others
             failed.append(key)
             typer.secho(f"   section {key} failed: {exc}", fg="red", err=True)
@@ -236,7 +278,7 @@ def bench(
         typer.echo(_strip_ansi(results[key][0]))
         typer.secho(f"   ({time.perf_counter() - started:.0f} s)", err=True)
         # after every section: a later failure keeps what was measured
-        write_markdown(results, out, info, accuracy_text)
+        write_markdown(results, out, info, summaries)
     typer.echo(f"written: {out}")
     if failed:
         raise UserError(f"benchmark section(s) failed: {', '.join(failed)} (the others were written to {out})",

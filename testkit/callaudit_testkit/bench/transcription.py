@@ -40,13 +40,27 @@ from callaudit.transcription.options import TranscriptionOptions  # noqa: E402
 from callaudit_testkit.wer import WerResult, word_errors  # noqa: E402
 
 CONFIGS = {
-    # the shipped default: beam 3, one model with 2 CTranslate2 workers x 1 thread, the two channels in parallel
+    # the shipped default: beam 3, one model with 2 CTranslate2 workers x 1 thread, the two channels in parallel,
+    # CTranslate2 forced to AVX-512 where the CPU has it
     "default": TranscriptionOptions(),
+    # the default before AVX-512 was forced: CTranslate2's own choice of kernels (AVX2 on AMD CPUs)
+    "baseline": TranscriptionOptions(cpu_isa="default"),
+    "beam1": TranscriptionOptions(beam_size=1),
+    "beam2": TranscriptionOptions(beam_size=2),
     "beam5": TranscriptionOptions(beam_size=5),
+    "vad-500ms": TranscriptionOptions(vad_min_silence_ms=500),
+    "vad-1000ms": TranscriptionOptions(vad_min_silence_ms=1000),
+    "no-language-check": TranscriptionOptions(language_check=False),
+    # the pipeline's shape on 2 cores: two Spark tasks, each a call at a time with its channels one after the
+    # other on one thread (udfs/transcribe.py's budget for spark.task.cpus=1) -> throughput, not latency
+    "pipeline": TranscriptionOptions(num_workers=2, cpu_threads=1, parallel_channels=False),
+    "pipeline-baseline": TranscriptionOptions(num_workers=2, cpu_threads=1, parallel_channels=False,
+                                              cpu_isa="default"),
     # the notes' baseline: one channel after the other, beam 5, 2 threads
     "sequential-beam5": TranscriptionOptions(beam_size=5, num_workers=1, cpu_threads=2, parallel_channels=False),
     "fallback": TranscriptionOptions(temperature_fallback=True),  # Whisper's sampling fallback (not reproducible)
 }
+CONCURRENT_CALLS = {"pipeline": 2, "pipeline-baseline": 2}  # calls decoded at once (default 1)
 HUMAN_PACKAGES = ("asterisk-core-sounds-es-wav", "asterisk-core-sounds-es")
 ZERO = WerResult(0, 0, 0, 0, 0)
 
@@ -110,17 +124,29 @@ def pii_outcome(label: dict, redacted: Transcript) -> dict:
     return out
 
 
-def bench_synthetic(pairs, options: TranscriptionOptions, log) -> dict:
+def bench_synthetic(pairs, options: TranscriptionOptions, log, concurrent_calls: int = 1) -> dict:
+    """WER per channel and RTF. ``concurrent_calls`` > 1 decodes that many calls at once (as the pipeline's Spark
+    tasks do) and the RTF is then the batch's wall time over its audio (throughput), not a per-call latency."""
+    from concurrent.futures import ThreadPoolExecutor
+
     per_role = {"agent": ZERO, "customer": ZERO, "mono": ZERO}
     audio_s = proc_s = 0.0
     pii = {"items": 0, "caught": 0, "typed": 0, "leaks": 0}
-    cpu_s = 0.0
     rows = []
-    for i, (wav, label) in enumerate(pairs, 1):
-        cpu0 = time.process_time()
-        t = transcribe_recording(wav, call_sid=label["call_sid"], recording_sid=label["recording_sid"],
-                                 agent_channel=label.get("agent_channel"), options=options)
-        cpu_s += time.process_time() - cpu0
+
+    def one(pair):
+        wav, label = pair
+        return transcribe_recording(wav, call_sid=label["call_sid"], recording_sid=label["recording_sid"],
+                                    agent_channel=label.get("agent_channel"), options=options)
+
+    cpu0, wall0 = time.process_time(), time.perf_counter()
+    if concurrent_calls > 1:
+        with ThreadPoolExecutor(concurrent_calls, thread_name_prefix="bench-call") as pool:
+            done = list(pool.map(one, pairs))
+    else:
+        done = [one(p) for p in pairs]
+    cpu_s, wall_s = time.process_time() - cpu0, time.perf_counter() - wall0
+    for i, ((wav, label), t) in enumerate(zip(pairs, done, strict=True), 1):
         if t.error:
             log(f"  {wav.name}: ERROR {t.error}")
             continue
@@ -144,10 +170,12 @@ def bench_synthetic(pairs, options: TranscriptionOptions, log) -> dict:
         wers = " ".join(f"{k[4:]} {v:.2f}" for k, v in row.items() if k.startswith("wer_"))
         log(f"  [{i}/{len(pairs)}] {wav.stem[:10]}… {row['scenario'] or '':<16} {t.duration_seconds:5.1f} s  "
             f"RTF {row['rtf']:.3f}  WER {wers}  conf {t.confidence or 0:.2f}")
+    busy = wall_s if concurrent_calls > 1 else proc_s
     return {
         "calls": len(rows),
+        "concurrent_calls": concurrent_calls,
         "audio_seconds": round(audio_s, 1),
-        "rtf": round(proc_s / audio_s, 4) if audio_s else None,
+        "rtf": round(busy / audio_s, 4) if audio_s else None,
         "cpu_rtf": round(cpu_s / audio_s, 4) if audio_s else None,
         "wer": {k: round(v.wer, 4) for k, v in per_role.items() if v.reference_words},
         "reference_words": {k: v.reference_words for k, v in per_role.items() if v.reference_words},
@@ -242,6 +270,74 @@ def determinism(wavs: list[Path], options: TranscriptionOptions) -> dict:
 
 
 # ---- driver -------------------------------------------------------------------------------------------------------
+def cpu_times() -> dict[str, float]:
+    """Machine-wide CPU seconds by kind from /proc/stat (busy, idle, steal); empty where there is none."""
+    try:
+        fields = Path("/proc/stat").read_text().splitlines()[0].split()[1:]
+    except (OSError, IndexError):
+        return {}
+    ticks = [int(x) for x in fields] + [0] * 10
+    hz = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+    return {"busy": (sum(ticks[:3]) + sum(ticks[5:7])) / hz, "idle": (ticks[3] + ticks[4]) / hz,
+            "steal": ticks[7] / hz}
+
+
+def run_isolated(calls: int = 6, seed: int = 7, human_seconds: float = 120.0,
+                 configs: tuple[str, ...] = ("default",), synthetic: bool = True, human: bool = True,
+                 check_determinism: bool = False, cache_dir: str | Path | None = None, log=print) -> dict:
+    """Each configuration in a fresh Python process, one after the other, on the same audio.
+
+    Why: CTranslate2 chooses its CPU kernels (AVX2 / AVX-512) once, when it is imported, so a configuration that
+    differs in ``cpu_isa`` cannot share a process with another; fresh processes also keep one configuration's
+    memory and caches out of the next one's figures. The audio is generated/fetched once into the cache first.
+    """
+    import tempfile
+
+    unknown = [c for c in configs if c not in CONFIGS]
+    if unknown:
+        raise SystemExit(f"unknown config(s) {unknown}; choose from {sorted(CONFIGS)}")
+    cache = Path(cache_dir) if cache_dir else load_settings().cache / "bench" / "transcription"
+    cache.mkdir(parents=True, exist_ok=True)
+    if synthetic:
+        synth_calls(cache, calls, seed, log)
+    if human:
+        human_clips(cache, human_seconds, log)
+    merged: dict = {"machine": {"cpus": os.cpu_count(), "load_avg_start": os.getloadavg()[0]}, "configs": {},
+                    "processes": {}}
+    for name in configs:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = Path(tmp) / "result.json"
+            cmd = [sys.executable, "-m", "callaudit_testkit.bench.transcription", "--single-process",
+                   "--configs", name, "--calls", str(calls), "--seed", str(seed),
+                   "--human-seconds", str(human_seconds), "--cache-dir", str(cache), "--json-out", str(out),
+                   "--quiet-summary"]
+            cmd += [flag for flag, on in (("--no-synthetic", not synthetic), ("--no-human", not human),
+                                          ("--determinism", check_determinism)) if on]
+            env = {k: v for k, v in os.environ.items() if k != "CT2_FORCE_CPU_ISA"}
+            before, started = cpu_times(), time.perf_counter()
+            proc = subprocess.run(cmd, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            after, wall = cpu_times(), time.perf_counter() - started
+            for line in proc.stdout.splitlines():
+                log(line)
+            if proc.returncode != 0:
+                raise SystemExit(f"configuration {name} failed (exit {proc.returncode})")
+            child = json.loads(out.read_text())
+        merged["configs"][name] = child["configs"][name]
+        merged["processes"][name] = {k: child[k] for k in ("model_load_seconds", "model_loads", "model_loads_detail",
+                                                          "peak_rss_mb", "cpu_isa")}
+        # what else the machine did meanwhile: CPU time stolen by the hypervisor and the whole machine's busy cores
+        if before and after and wall > 0:
+            merged["processes"][name]["steal_share"] = round((after["steal"] - before["steal"]) / wall, 3)
+            merged["processes"][name]["machine_busy_cores"] = round((after["busy"] - before["busy"]) / wall, 2)
+        if child.get("human") == "skipped":
+            merged["human"] = "skipped"
+    merged["machine"]["load_avg_end"] = os.getloadavg()[0]
+    first = next(iter(merged["processes"].values()))
+    merged.update({k: first[k] for k in ("model_load_seconds", "model_loads", "model_loads_detail")})
+    merged["peak_rss_mb"] = max(p["peak_rss_mb"] for p in merged["processes"].values())
+    return merged
+
+
 def run(calls: int = 6, seed: int = 7, human_seconds: float = 120.0, configs: tuple[str, ...] = ("default",),
         synthetic: bool = True, human: bool = True, check_determinism: bool = False,
         cache_dir: str | Path | None = None, log=print) -> dict:
@@ -250,6 +346,10 @@ def run(calls: int = 6, seed: int = 7, human_seconds: float = 120.0, configs: tu
     unknown = [c for c in configs if c not in CONFIGS]
     if unknown:
         raise SystemExit(f"unknown config(s) {unknown}; choose from {sorted(CONFIGS)}")
+    isas = {CONFIGS[c].cpu_isa for c in configs}
+    if len(isas) > 1:
+        raise SystemExit(f"configurations {list(configs)} need different CPU kernels ({sorted(isas)}): CTranslate2 "
+                         "picks them once per process — run them isolated (the default without --single-process)")
     results: dict = {"machine": {"cpus": os.cpu_count(), "load_avg_start": os.getloadavg()[0]}, "configs": {}}
     pairs = synth_calls(cache, calls, seed, log) if synthetic else []
     clips = human_clips(cache, human_seconds, log) if human else None
@@ -257,7 +357,9 @@ def run(calls: int = 6, seed: int = 7, human_seconds: float = 120.0, configs: tu
         results["human"] = "skipped"
 
     started = time.perf_counter()
-    model_cache.get_whisper_model()  # assemble + load once, outside the timed runs
+    first = CONFIGS[configs[0]]
+    model_cache.get_whisper_model(compute_type=first.compute_type, cpu_threads=first.cpu_threads,
+                                  num_workers=first.num_workers, cpu_isa=first.cpu_isa)  # outside the timed runs
     results["model_load_seconds"] = round(time.perf_counter() - started, 2)
 
     for name in configs:
@@ -265,11 +367,11 @@ def run(calls: int = 6, seed: int = 7, human_seconds: float = 120.0, configs: tu
         log(f"\n== config {name}: {options.beam_size=}, {options.num_workers=}, {options.cpu_threads=}, "
             f"{options.parallel_channels=}, {options.temperature_fallback=}")
         model_cache.get_whisper_model(compute_type=options.compute_type, cpu_threads=options.cpu_threads,
-                                      num_workers=options.num_workers)  # warm, not timed
+                                      num_workers=options.num_workers, cpu_isa=options.cpu_isa)  # warm, not timed
         entry: dict = {}
         if pairs:
             log(f"-- synthetic calls ({len(pairs)})")
-            entry["synthetic"] = bench_synthetic(pairs, options, log)
+            entry["synthetic"] = bench_synthetic(pairs, options, log, CONCURRENT_CALLS.get(name, 1))
         if clips:
             log(f"-- human es-MX prompts ({len(clips)} clips)")
             entry["human"] = bench_human(clips, options, log)
@@ -278,6 +380,7 @@ def run(calls: int = 6, seed: int = 7, human_seconds: float = 120.0, configs: tu
         results["configs"][name] = entry
     results["model_loads"] = model_cache.load_count()
     results["model_loads_detail"] = [(r.cpu_threads, r.num_workers, round(r.seconds, 2)) for r in model_cache.load_records()]
+    results["cpu_isa"] = sorted({r.cpu_isa for r in model_cache.load_records()})
     results["peak_rss_mb"] = round(peak_rss_mb(), 0)
     results["machine"]["load_avg_end"] = os.getloadavg()[0]
     return results
@@ -294,8 +397,9 @@ def print_summary(results: dict, log=print) -> None:
         s, h = entry.get("synthetic"), entry.get("human")
         if s:
             wer = ", ".join(f"{k} {v:.3f} ({s['reference_words'][k]} words)" for k, v in s["wer"].items())
-            log(f"[{name}] synthetic: {s['calls']} calls, {s['audio_seconds']} s of call; WER {wer}; "
-                f"RTF {s['rtf']:.3f} per second of call (CPU {s['cpu_rtf']:.3f} CPU-s/s); PII read aloud: "
+            at_once = s.get("concurrent_calls", 1)
+            log(f"[{name}] synthetic: {s['calls']} calls ({at_once} at a time), {s['audio_seconds']} s of call; "
+                f"WER {wer}; RTF {s['rtf']:.3f} per second of call (CPU {s['cpu_rtf']:.3f} CPU-s/s); PII read aloud: "
                 f"{s['pii']['caught']}/{s['pii']['items']} caught by a placeholder, {s['pii']['typed']} typed "
                 f"right, {s['pii']['leaks']} with 5+ digits still readable")
         if h:
@@ -306,6 +410,43 @@ def print_summary(results: dict, log=print) -> None:
             log(f"[{name}] determinism: {d['differing']}/{d['files']} files differ between two runs in one process")
     if results.get("human") == "skipped":
         log("human speech: skipped (see message above)")
+    for line in comparison_lines(results):
+        log(line)
+
+
+def comparison_lines(results: dict) -> list[str]:
+    """Each configuration beside its baseline measured in the same run: RTF ratio and WER difference per channel
+    (``pipeline`` against ``pipeline-baseline``, everything else against ``baseline``)."""
+    out: list[str] = []
+    for against, members in (("baseline", lambda n: not n.startswith("pipeline")),
+                             ("pipeline-baseline", lambda n: n.startswith("pipeline"))):
+        out += _compare(results, against, members)
+    return out
+
+
+def _compare(results: dict, against: str, members) -> list[str]:
+    base = results["configs"].get(against, {}).get("synthetic")
+    if not base:
+        return []
+    isa = results.get("processes", {})
+    lines = [f"\ncompared with '{against}' in the same run (RTF per second of dual-channel call; WER per channel; "
+             "busy = the whole machine's busy cores while the configuration ran, steal = CPU taken by the host):",
+             f"{'config':<20} {'CPU kernels':<22} {'RTF':>6} {'speed-up':>9} {'WER agent':>10} {'Δ':>7} "
+             f"{'WER customer':>13} {'Δ':>7} {'busy':>5} {'steal':>6}"]
+    for name, entry in results["configs"].items():
+        s = entry.get("synthetic")
+        if not s or not members(name):
+            continue
+        kernels = ",".join(isa.get(name, {}).get("cpu_isa", [])) or "-"
+        wa, wc = s["wer"].get("agent"), s["wer"].get("customer")
+        ba, bc = base["wer"].get("agent"), base["wer"].get("customer")
+        proc = isa.get(name, {})
+        busy = f"{proc['machine_busy_cores']:5.2f}" if "machine_busy_cores" in proc else "    -"
+        steal = f"{proc['steal_share']:6.1%}" if "steal_share" in proc else "     -"
+        lines.append(f"{name:<20} {kernels:<22} {s['rtf']:6.3f} {base['rtf'] / s['rtf']:8.2f}x "
+                     f"{wa or 0:10.3f} {(wa or 0) - (ba or 0):+7.3f} {wc or 0:13.3f} {(wc or 0) - (bc or 0):+7.3f} "
+                     f"{busy} {steal}")
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -319,12 +460,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--determinism", action="store_true", help="transcribe 3 calls twice per config and compare")
     p.add_argument("--cache-dir", default=None, help="default: <CALLAUDIT_CACHE>/bench/transcription")
     p.add_argument("--json-out", default=None, help="also write the results as JSON here")
+    p.add_argument("--single-process", action="store_true",
+                   help="run every configuration in this process (they must share CPU kernels); default: one "
+                        "fresh process per configuration")
+    p.add_argument("--quiet-summary", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args(argv)
-    results = run(calls=a.calls, seed=a.seed, human_seconds=a.human_seconds,
+    runner = run if a.single_process else run_isolated
+    results = runner(calls=a.calls, seed=a.seed, human_seconds=a.human_seconds,
                   configs=tuple(c.strip() for c in a.configs.split(",") if c.strip()),
                   synthetic=not a.no_synthetic, human=not a.no_human, check_determinism=a.determinism,
                   cache_dir=a.cache_dir)
-    print_summary(results)
+    if not a.quiet_summary:
+        print_summary(results)
     if a.json_out:
         Path(a.json_out).write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     return 0

@@ -1,0 +1,131 @@
+"""Is gold already current? Decide before paying ~20 s of JVM start-up and ~60 s of flows for nothing.
+
+A pipeline update reads four things: the landing zone (calls, recordings, media, reviews), the code and rules
+(pipelines/, the callaudit package, udfs/, expectations/, the scorecard, the spec), the pipeline configuration
+(``callaudit.*`` keys) and the lakehouse itself (tables and streaming checkpoints). After an update that
+COMPLETED, :func:`record` stores a digest of each; before the next update :func:`check` recomputes them. When all
+four are equal, nothing new can come out of a run: every streaming table would read no new file and every
+materialized view would recompute the same rows — so the run is skipped and says why.
+
+Conservative by construction: any file landed, touched or removed, any edited source or rule, any other setting,
+any write to a table (a ``DELETE`` in ``callaudit sql``, a re-score side table, a deleted checkpoint) makes the
+digests differ and the update runs. ``--force`` runs anyway. Full refreshes, ``--refresh`` of chosen tables and
+dry runs never skip. No dataset reads the clock to decide *what* to compute (timestamps are only stamped on
+rows), which is what makes "same inputs → same gold" hold.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from callaudit.config import PROJECT_ROOT, Settings
+
+STATE_NAME = "pipeline_inputs.json"
+CODE_DIRS = ("pipelines", "callaudit", "udfs", "expectations")
+CODE_SUFFIXES = {".py", ".yml", ".yaml", ".json", ".sql"}
+
+
+def _listing_digest(root: Path, *, suffixes: set[str] | None = None, content: bool = False,
+                    skip_dirs: Iterable[str] = ("__pycache__",)) -> str:
+    """Digest of every file under ``root``: relative path + size + mtime (or the bytes, for code)."""
+    h = hashlib.sha256()
+    if not root.exists():
+        return "absent"
+    skip = set(skip_dirs)
+    entries = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d not in skip)
+        for name in filenames:
+            path = Path(dirpath) / name
+            if suffixes is not None and path.suffix not in suffixes:
+                continue
+            entries.append(path)
+    for path in sorted(entries):
+        try:
+            st = path.stat()
+        except FileNotFoundError:  # removed while listing: it will differ next time anyway
+            continue
+        h.update(str(path.relative_to(root)).encode())
+        if content:
+            h.update(path.read_bytes())
+        else:
+            h.update(f"{st.st_size}:{st.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _lakehouse_digest(settings: Settings) -> str:
+    """Every table's transaction log and every checkpoint file (names, sizes, times): any write changes it."""
+    return hashlib.sha256(
+        (_listing_digest(settings.warehouse) + _listing_digest(settings.pipeline_storage)).encode()).hexdigest()
+
+
+def _code_digest(settings: Settings) -> str:
+    import callaudit
+
+    h = hashlib.sha256(getattr(callaudit, "__version__", "").encode())
+    for sub in CODE_DIRS:
+        h.update(sub.encode() + _listing_digest(PROJECT_ROOT / sub, suffixes=CODE_SUFFIXES, content=True).encode())
+    for path in (PROJECT_ROOT / "spark-pipeline.yml", Path(settings.scorecard_path)):
+        h.update(path.read_bytes() if path.is_file() else b"absent")
+    return h.hexdigest()
+
+
+def fingerprint(settings: Settings, configuration: dict[str, str]) -> dict[str, str]:
+    return {
+        "landing": _listing_digest(settings.landing),
+        "code": _code_digest(settings),
+        "configuration": hashlib.sha256(json.dumps(configuration, sort_keys=True).encode()).hexdigest(),
+        "lakehouse": _lakehouse_digest(settings),
+    }
+
+
+@dataclass(frozen=True)
+class Freshness:
+    current: bool
+    reason: str  # why a run is needed, or when gold was last brought up to date
+    last_update: str | None = None
+
+
+def _state_path(settings: Settings) -> Path:
+    return settings.state / STATE_NAME
+
+
+def check(settings: Settings, configuration: dict[str, str]) -> Freshness:
+    path = _state_path(settings)
+    if not path.is_file():
+        return Freshness(False, "no completed update recorded yet")
+    try:
+        saved = json.loads(path.read_text())
+        before, when = saved["fingerprint"], saved["finished_at"]
+    except (ValueError, KeyError, TypeError):
+        return Freshness(False, f"{path} is unreadable (it will be rewritten)")
+    now = fingerprint(settings, configuration)
+    changed = [k for k in ("landing", "code", "configuration", "lakehouse") if before.get(k) != now[k]]
+    if changed:
+        what = {"landing": "new or changed files in the landing zone", "code": "the pipeline code or rules changed",
+                "configuration": "the pipeline settings changed",
+                "lakehouse": "a table or checkpoint changed since the last update"}
+        return Freshness(False, "; ".join(what[k] for k in changed), when)
+    return Freshness(True, f"nothing landed and no code, rule, setting or table changed since the update that "
+                           f"completed at {when}", when)
+
+
+def record(settings: Settings, configuration: dict[str, str]) -> None:
+    """Store the inputs' digests after an update that COMPLETED (atomically: a crash leaves the old record)."""
+    path = _state_path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"finished_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
+                               "fingerprint": fingerprint(settings, configuration)}, indent=1))
+    os.replace(tmp, path)
+
+
+def forget(settings: Settings) -> None:
+    """Drop the record (an update started: until it completes, gold is not known to be current)."""
+    _state_path(settings).unlink(missing_ok=True)

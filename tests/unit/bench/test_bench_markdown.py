@@ -1,0 +1,43 @@
+"""docs/BENCHMARKS.md is generated: summaries come from the run's figures, sections not run are kept."""
+
+from __future__ import annotations
+
+from callaudit_testkit.bench.cli import transcription_summary, write_markdown
+
+
+def _results(rtf_base: float, rtf_new: float) -> dict:
+    def entry(rtf, agent, customer, at_once=1):
+        return {"synthetic": {"rtf": rtf, "audio_seconds": 433.0, "concurrent_calls": at_once,
+                              "wer": {"agent": agent, "customer": customer}},
+                "human": {"wer": 0.12}}
+
+    return {"configs": {"baseline": entry(rtf_base, 0.43, 0.41), "default": entry(rtf_new, 0.42, 0.40),
+                        "pipeline-baseline": entry(0.1, 0.43, 0.41, 2), "pipeline": entry(0.08, 0.42, 0.41, 2)},
+            "processes": {"default": {"cpu_isa": ["AVX512"]}, "baseline": {"cpu_isa": ["ctranslate2's choice"]}},
+            "peak_rss_mb": 800, "model_loads": 1}
+
+
+def test_transcription_summary_is_written_from_the_figures():
+    text = transcription_summary(_results(0.12, 0.096))
+    assert "| default | AVX512 | 1 | 0.096 | 1.25x | 0.420 | 0.400 | 0.120 | — |" in text
+    assert "| pipeline | - | 2 | 0.080 | 1.25x |" in text
+    assert "433 s of call" in text
+
+
+def test_summaries_regenerate_and_sections_not_run_are_kept(tmp_path):
+    out = tmp_path / "BENCHMARKS.md"
+    info = ["- date: today"]
+    write_markdown({"transcription": ("RTF 0.096", ["cmd-t"]), "ingest": ("21,000 records/s", ["cmd-i"])}, out, info,
+                   {"transcription": transcription_summary(_results(0.12, 0.096))})
+    first = out.read_text()
+    assert "<!-- transcription-summary -->" in first and "0.096" in first and "21,000 records/s" in first
+    # a later run of the transcription section alone replaces its summary and section, keeps ingest
+    write_markdown({"transcription": ("RTF 0.090", ["cmd-t"])}, out, info,
+                   {"transcription": transcription_summary(_results(0.12, 0.090))})
+    second = out.read_text()
+    assert "0.096" not in second and "| 0.090 | 1.33x |" in second and "21,000 records/s" in second
+    assert second.count("<!-- transcription-summary -->") == 1
+    # a run of another section keeps the transcription summary as it was
+    write_markdown({"ingest": ("22,000 records/s", ["cmd-i"])}, out, info, {})
+    third = out.read_text()
+    assert "| 0.090 | 1.33x |" in third and "22,000 records/s" in third and "21,000" not in third
