@@ -76,9 +76,16 @@ def _code_digest(settings: Settings) -> str:
     return h.hexdigest()
 
 
+def _landing_digest(settings: Settings) -> str:
+    """The folders the pipeline reads (not ingest's own ``_state``/``_tmp``)."""
+    from callaudit.contracts import LANDING_DIRS
+
+    return hashlib.sha256("".join(_listing_digest(settings.landing / d) for d in LANDING_DIRS).encode()).hexdigest()
+
+
 def fingerprint(settings: Settings, configuration: dict[str, str]) -> dict[str, str]:
     return {
-        "landing": _listing_digest(settings.landing),
+        "landing": _landing_digest(settings),
         "code": _code_digest(settings),
         "configuration": hashlib.sha256(json.dumps(configuration, sort_keys=True).encode()).hexdigest(),
         "lakehouse": _lakehouse_digest(settings),

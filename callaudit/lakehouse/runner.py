@@ -133,7 +133,7 @@ def pipeline_configuration(settings: Settings) -> dict[str, str]:
     }
 
 
-LANDING_DIRS = ("calls", "recordings", "media", "media_manifest", "reference", "reviews")
+from callaudit.contracts import LANDING_DIRS  # noqa: E402  (re-exported: the runner creates them)
 
 
 def ensure_landing_layout(settings: Settings) -> None:

@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -58,6 +59,7 @@ LANGUAGE_NEGLIGIBLE = 0.05
 RESCUE_DECODING = {"repetition_penalty": 1.2, "no_repeat_ngram_size": 3}
 UNSUPPORTED_WORD_S = 0.03  # a word shorter than this has no audio behind it
 UNSUPPORTED_MAX_PROB = 0.25
+OURS = "ours"  # a channel's language verdict: the configured language (or not confidently another one)
 
 
 def hotwords_string(hotwords: Sequence[str] | None) -> str | None:
@@ -236,40 +238,59 @@ class WhisperEngine:
     ) -> list[list[ChannelSegment]]:
         """Several channels; in parallel threads when configured (CTranslate2 releases the GIL, and with
         ``num_workers=2`` the model decodes two requests at once). Each channel gets its own hotwords when
-        ``channel_hotwords`` is given."""
+        ``channel_hotwords`` is given.
+
+        The language check (:meth:`language_verdict`) runs on a channel as soon as that channel is decoded, in the
+        same thread: in parallel mode the first channel to finish is checked while the other is still decoding,
+        and once one channel is heard as ours the others skip the check. Checked after both channels, it cost a
+        third of the wall time of a one-minute call on 2 cores (docs/bench/transcription-sweep.txt).
+        """
         words = per_channel(channels, hotwords, channel_hotwords)
+        check = self.options.language_check
+        heard_ours = threading.Event()
+        verdicts: dict[int, tuple[str, float, float] | str | None] = {}
+
+        def decode(i: int) -> list[ChannelSegment]:
+            found = self.transcribe_channel(channels[i], hotwords=words[i])
+            if check and not heard_ours.is_set():
+                verdicts[i] = verdict = self.language_verdict(channels[i], found)
+                if verdict == OURS:
+                    heard_ours.set()
+            return found
+
         if len(channels) > 1 and self.options.parallel_channels and self.options.num_workers > 1:
             self._model()  # load once before the threads race for it
             with ThreadPoolExecutor(max_workers=len(channels), thread_name_prefix="whisper-channel") as pool:
-                futures = [pool.submit(self.transcribe_channel, c, hotwords=w) for c, w in zip(channels, words, strict=True)]
+                futures = [pool.submit(decode, i) for i in range(len(channels))]
                 results = [f.result() for f in futures]
         else:
-            results = [self.transcribe_channel(c, hotwords=w) for c, w in zip(channels, words, strict=True)]
-        if self.options.language_check:
-            self.check_language(channels, results)
+            results = [decode(i) for i in range(len(channels))]
+        if check and not heard_ours.is_set():
+            # no channel was heard as ours, so every channel was checked: refuse when one with speech was
+            # confidently another language (a channel without speech proves nothing either way)
+            foreign = [v for _, v in sorted(verdicts.items()) if isinstance(v, tuple)]
+            if foreign:
+                lang, prob, ours = foreign[0]
+                raise EngineError(f"the speech is not {self.options.language!r}: the recogniser hears {lang!r} "
+                                  f"(p={prob:.2f}; {self.options.language!r} p={ours:.3f}) — not audited")
         return results
 
-    def check_language(self, channels: list[np.ndarray], results: list[list[ChannelSegment]]) -> None:
-        """Raise when the speech is confidently not the configured language (e.g. an English call in a Spanish
-        operation): decoding it as Spanish would produce plausible-looking nonsense and a meaningless audit.
+    def language_verdict(self, samples: np.ndarray, found: list[ChannelSegment]) -> tuple[str, float, float] | str | None:
+        """Is one decoded channel speech in the configured language? An English call in a Spanish operation decoded
+        as Spanish would give plausible-looking nonsense and a meaningless audit.
 
-        One language-ID pass (Whisper's own detector) over the first 30 s of speech of each channel that has
-        speech. Conservative on purpose: every such channel must be confidently another language with a
-        negligible probability for ours — one odd-sounding voice (a synthetic one was once heard as Thai) does
-        not throw a Spanish call away.
+        One language-ID pass (Whisper's own detector) over the first 30 s of the channel's decoded speech.
+        Returns None when the channel has under 2 s of speech (nothing to judge), :data:`OURS` unless the
+        recogniser is confidently another language with a negligible probability for ours — conservative on
+        purpose: one odd-sounding voice (a synthetic one was once heard as Thai) does not throw a Spanish call
+        away — else ``(language, its probability, ours)``.
         """
-        verdicts = []
-        for samples, found in zip(channels, results, strict=True):
-            if sum(s.end - s.start for s in found) < 2.0:
-                continue
-            start = min(s.start for s in found)
-            clip = samples[int(start * 16000): int((start + 30.0) * 16000)]
-            lang, prob, all_probs = self._model().detect_language(np.ascontiguousarray(clip, dtype=np.float32))
-            ours = dict(all_probs).get(self.options.language, 0.0)
-            if not (lang != self.options.language and prob >= LANGUAGE_CONFIDENT and ours < LANGUAGE_NEGLIGIBLE):
-                return  # this channel is (or may be) ours
-            verdicts.append((lang, prob, ours))
-        if verdicts:
-            lang, prob, ours = verdicts[0]
-            raise EngineError(f"the speech is not {self.options.language!r}: the recogniser hears {lang!r} "
-                              f"(p={prob:.2f}; {self.options.language!r} p={ours:.3f}) — not audited")
+        if sum(s.end - s.start for s in found) < 2.0:
+            return None
+        start = min(s.start for s in found)
+        clip = samples[int(start * 16000): int((start + 30.0) * 16000)]
+        lang, prob, all_probs = self._model().detect_language(np.ascontiguousarray(clip, dtype=np.float32))
+        ours = dict(all_probs).get(self.options.language, 0.0)
+        if lang != self.options.language and prob >= LANGUAGE_CONFIDENT and ours < LANGUAGE_NEGLIGIBLE:
+            return (lang, prob, ours)
+        return OURS

@@ -82,6 +82,8 @@ class IngestState:
     last_run_id: str | None = None
     last_completed_at: datetime | None = None
     completed_runs: int = 0
+    # sha256 of the page last landed per list and page number ("calls/1"): an identical page is not landed again
+    page_digests: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> IngestState:
@@ -96,6 +98,7 @@ class IngestState:
                 last_run_id=data.get("last_run_id"),
                 last_completed_at=_from_iso(data.get("last_completed_at")),
                 completed_runs=int(data.get("completed_runs", 0)),
+                page_digests={str(k): str(v) for k, v in (data.get("page_digests") or {}).items()},
             )
         except (ValueError, TypeError, AttributeError) as exc:
             raise UserError(
@@ -113,6 +116,7 @@ class IngestState:
                 "last_run_id": self.last_run_id,
                 "last_completed_at": _iso(self.last_completed_at),
                 "completed_runs": self.completed_runs,
+                "page_digests": self.page_digests,
             },
             indent=2,
         ) + "\n"
@@ -190,6 +194,7 @@ class IngestSummary:
     recordings_since: str | None = None
     until: str | None = None
     agents_copied: bool = False
+    unchanged_pages: int = 0  # identical to the page last landed under the same list and number: not landed
     duration_seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -205,7 +210,9 @@ class IngestSummary:
             f"run {self.run_id} -> {self.landing}",
             f"window: {window}",
             f"calls: {self.calls} in {_count(self.call_pages, 'page')}; recordings: {self.recordings} in "
-            f"{_count(self.recording_pages, 'page')}",
+            f"{_count(self.recording_pages, 'page')}"
+            + (f" ({self.unchanged_pages} unchanged since the last run, not landed again)" if self.unchanged_pages
+               else ""),
             f"media: {self.new_media} new ({self.bytes_downloaded:,} bytes), {self.media_skipped} already landed"
             + (f", {len(self.media_failed)} unavailable (retried next run)" if self.media_failed else ""),
             f"retries: {self.retries} (faults seen: {faults})",
@@ -283,14 +290,19 @@ def _copy_agents(source: Path, landing: Landing) -> None:
     if header != AGENT_COLUMNS:
         raise UserError(f"{source} is not an agent directory (columns {header})",
                         hint=f"its header must be: {','.join(AGENT_COLUMNS)}")
-    landing.write_atomic(landing.reference / "agents.csv", source.read_bytes())
+    target, data = landing.reference / "agents.csv", source.read_bytes()
+    if target.is_file() and target.read_bytes() == data:
+        return  # unchanged: rewriting it would only look like new input to the pipeline
+    landing.write_atomic(target, data)
 
 
 class _Ingest:
     def __init__(self, *, landing: Landing, run_id: str, client, http_client, account_sid: str, token: Secret,
                  base_url: str | None, policy: RetryPolicy, stats: RetryStats, summary: IngestSummary,
-                 page_size: int, timeout: float, on_page: Callable[[str, Path], None] | None, progress):
+                 page_size: int, timeout: float, on_page: Callable[[str, Path], None] | None, progress,
+                 page_digests: dict[str, str] | None = None):
         self.landing = landing
+        self.page_digests = page_digests if page_digests is not None else {}
         self.run_id = run_id
         self.client = client
         self.http = http_client
@@ -319,9 +331,17 @@ class _Ingest:
             number += 1
             page = with_retries(page.next_page, f"{kind} page {number}", self.policy, self.stats)
 
-    def _land_page(self, kind: str, number: int, body: bytes) -> Path:
+    def _land_page(self, kind: str, number: int, body: bytes) -> Path | None:
+        """Land a page, unless it is byte-for-byte the page last landed under the same list and number: the
+        overlap window re-reads pages on every run, and an identical page adds nothing (silver keeps one row per
+        sid) but would look like new input to the pipeline. Returns None when skipped."""
+        key, digest = f"{kind}/{number}", hashlib.sha256(body).hexdigest()
+        if self.page_digests.get(key) == digest:
+            self.summary.unchanged_pages += 1
+            return None
         folder = self.landing.calls if kind == "calls" else self.landing.recordings
         path = self.landing.write_atomic(folder / f"{kind}-{self.run_id}-p{number:05d}.json", body)
+        self.page_digests[key] = digest
         if self.on_page is not None:
             self.on_page(kind, path)
         return path
@@ -560,9 +580,10 @@ def run_ingest(
                 job = _Ingest(landing=landing_zone, run_id=run_id, client=client, http_client=http_client,
                               account_sid=account_sid, token=token, base_url=base_url, policy=policy, stats=stats,
                               summary=summary, page_size=page_size, timeout=timeout, on_page=on_page,
-                              progress=bars)
+                              progress=bars, page_digests=dict(state.page_digests))
                 calls_high = job.calls(summary.calls_since, before)
                 recordings_high = job.recordings(summary.recordings_since, before, executor)
+                state.page_digests = job.page_digests  # saved with the marks, only when the run completes
         except (PermanentFailure, RetriesExhausted) as exc:
             raise _user_error(exc, base_url) from None
         finally:

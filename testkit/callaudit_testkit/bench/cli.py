@@ -124,7 +124,7 @@ def bench_scoring(quick: bool) -> tuple[str, list[str]]:
                   f".venv/bin/python -m callaudit_testkit.bench.scoring_core --calls {min(n, 2000)}"]
 
 
-def bench_pipeline(quick: bool, calls: int | None) -> tuple[str, list[str]]:
+def bench_pipeline(quick: bool, calls: int | None) -> tuple[str, list[str], str]:
     from callaudit_testkit.bench.pipeline import run
 
     n = calls or (10_000 if quick else 100_000)
@@ -134,7 +134,24 @@ def bench_pipeline(quick: bool, calls: int | None) -> tuple[str, list[str]]:
         result = run(work, calls=n, progress_print=lambda s: (print(s, file=sys.stderr), lines.append(s)))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return "\n".join(result.lines()), [f"callaudit bench --only pipeline --pipeline-calls {n}"]
+    return "\n".join(result.lines()), [f"callaudit bench --only pipeline --pipeline-calls {n}"], pipeline_summary(result)
+
+
+def pipeline_summary(result) -> str:
+    """Summary rows of the pipeline section, from the measured runs (never typed in)."""
+    full = result.by_label("full refresh").seconds
+    rows = ["| run | seconds | share of a full refresh | Spark start-up | peak RSS (process tree) |", "|---|---|---|---|---|"]
+    for r in result.runs:
+        spark = f"{r.startup_seconds:.1f} s" if r.peak_rss_bytes else "not started"
+        rss = f"{r.peak_rss_bytes / 2**30:.2f} GiB" if r.peak_rss_bytes else "—"
+        secs = f"{r.seconds:.3f}" if r.seconds < 1 else f"{r.seconds:.1f}"
+        rows.append(f"| {r.label}{'' if r.ok else ' (FAILED)'} | {secs} | {r.seconds / full:.1%} | {spark} | "
+                    f"{rss} |")
+    noop = result.by_label("no-op through Spark").seconds
+    inc = result.by_label("incremental (+1%)").seconds
+    return (f"{result.calls:,} calls of metadata already processed, then +{result.new_calls:,} new calls.\n\n"
+            + "\n".join(rows) + f"\n\nIncremental (+1 %) = the no-op through Spark + {(inc - noop) / full:.1%} of a full "
+            "refresh. A no-op *checked* is what `callaudit pipeline run` does when nothing changed (no Spark).")
 
 
 def bench_accuracy(quick: bool, set_dir: Path, splits: list[str],

@@ -82,7 +82,8 @@ class PipelineBenchResult:
         for r in self.runs:
             spark = (f"(start-up {r.startup_seconds:.1f}s), peak RSS {r.peak_rss_bytes / 2**30:.2f} GiB"
                      if r.peak_rss_bytes else "(Spark not started)")
-            out.append(f"  {r.label:<22} {r.seconds:7.1f}s {spark}{'' if r.ok else '  FAILED'}")
+            secs = f"{r.seconds:7.3f}" if r.seconds < 1 else f"{r.seconds:7.1f}"
+            out.append(f"  {r.label:<22} {secs}s {spark}{'' if r.ok else '  FAILED'}")
         out.append(f"  incremental minus no-op through Spark: {inc.seconds - noop.seconds:.1f}s; "
                    f"full refresh minus no-op through Spark: {full.seconds - noop.seconds:.1f}s")
         out.append(f"  no-op / full refresh: checked {checked.seconds / full.seconds:.1%}, through Spark "
@@ -165,6 +166,6 @@ def run(workdir: Path, calls: int = 100_000, progress_print=print) -> PipelineBe
         result.runs.append(figure)
         if label == "initial build" and figure.ok:  # as run_pipeline records a completed update
             freshness.record(settings, pipeline_configuration(settings))
-        progress_print(f"  {label}: {figure.seconds:.1f}s (wall {time.perf_counter() - t0:.1f}s), "
+        progress_print(f"  {label}: {figure.seconds:.3f}s (wall {time.perf_counter() - t0:.1f}s), "
                        f"peak RSS {figure.peak_rss_bytes / 2**30:.2f} GiB, ok={figure.ok}")
     return result

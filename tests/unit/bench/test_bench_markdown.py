@@ -41,3 +41,20 @@ def test_summaries_regenerate_and_sections_not_run_are_kept(tmp_path):
     write_markdown({"ingest": ("22,000 records/s", ["cmd-i"])}, out, info, {})
     third = out.read_text()
     assert "| 0.090 | 1.33x |" in third and "22,000 records/s" in third and "21,000" not in third
+
+
+def test_pipeline_summary_shares_are_computed_from_the_runs():
+    from callaudit_testkit.bench.cli import pipeline_summary
+    from callaudit_testkit.bench.pipeline import PipelineBenchResult, RunFigure
+
+    r = PipelineBenchResult(calls=100_000, new_calls=1_000, runs=[
+        RunFigure("initial build", 100.0, 17.0, 3 * 2**30, True),
+        RunFigure("no-op, checked", 0.05, 0.0, 0, True),
+        RunFigure("no-op through Spark", 90.0, 17.0, 2 * 2**30, True),
+        RunFigure("incremental (+1%)", 95.0, 17.0, 2 * 2**30, True),
+        RunFigure("full refresh", 100.0, 17.0, 3 * 2**30, True)])
+    text = pipeline_summary(r)
+    assert "| no-op, checked | 0.050 | 0.1% | not started | — |" in text
+    assert "| no-op through Spark | 90.0 | 90.0% | 17.0 s | 2.00 GiB |" in text
+    assert "+ 5.0% of a full refresh" in text
+    assert any("no-op / full refresh: checked 0.1%, through Spark 90.0%" in line for line in r.lines())
