@@ -82,8 +82,6 @@ class IngestState:
     last_run_id: str | None = None
     last_completed_at: datetime | None = None
     completed_runs: int = 0
-    # sha256 of the page last landed per list and page number ("calls/1"): an identical page is not landed again
-    page_digests: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def load(cls, path: Path) -> IngestState:
@@ -98,7 +96,6 @@ class IngestState:
                 last_run_id=data.get("last_run_id"),
                 last_completed_at=_from_iso(data.get("last_completed_at")),
                 completed_runs=int(data.get("completed_runs", 0)),
-                page_digests={str(k): str(v) for k, v in (data.get("page_digests") or {}).items()},
             )
         except (ValueError, TypeError, AttributeError) as exc:
             raise UserError(
@@ -116,7 +113,6 @@ class IngestState:
                 "last_run_id": self.last_run_id,
                 "last_completed_at": _iso(self.last_completed_at),
                 "completed_runs": self.completed_runs,
-                "page_digests": self.page_digests,
             },
             indent=2,
         ) + "\n"
@@ -136,6 +132,14 @@ class Landing:
         self.state_dir = self.root / "_state"
         self.tmp = self.root / "_tmp"
         self.state_file = self.state_dir / "ingest_state.json"
+        self.digests_file = self.state_dir / "record_digests.json"  # sid -> sha256 of the record as last landed
+
+    def load_record_digests(self) -> dict[str, str]:
+        try:
+            data = json.loads(self.digests_file.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}  # none yet, or unreadable: pages are landed (silver dedupes), the file is rewritten
+        return data if isinstance(data, dict) else {}
 
     def create(self) -> None:
         for folder in (self.calls, self.recordings, self.media, self.media_manifest, self.reference,
@@ -194,7 +198,7 @@ class IngestSummary:
     recordings_since: str | None = None
     until: str | None = None
     agents_copied: bool = False
-    unchanged_pages: int = 0  # identical to the page last landed under the same list and number: not landed
+    unchanged_pages: int = 0  # every record exactly as already landed: not landed again
     duration_seconds: float = 0.0
 
     def as_dict(self) -> dict:
@@ -211,8 +215,7 @@ class IngestSummary:
             f"window: {window}",
             f"calls: {self.calls} in {_count(self.call_pages, 'page')}; recordings: {self.recordings} in "
             f"{_count(self.recording_pages, 'page')}"
-            + (f" ({self.unchanged_pages} unchanged since the last run, not landed again)" if self.unchanged_pages
-               else ""),
+            + (f" ({self.unchanged_pages} with nothing new, not landed again)" if self.unchanged_pages else ""),
             f"media: {self.new_media} new ({self.bytes_downloaded:,} bytes), {self.media_skipped} already landed"
             + (f", {len(self.media_failed)} unavailable (retried next run)" if self.media_failed else ""),
             f"retries: {self.retries} (faults seen: {faults})",
@@ -300,9 +303,9 @@ class _Ingest:
     def __init__(self, *, landing: Landing, run_id: str, client, http_client, account_sid: str, token: Secret,
                  base_url: str | None, policy: RetryPolicy, stats: RetryStats, summary: IngestSummary,
                  page_size: int, timeout: float, on_page: Callable[[str, Path], None] | None, progress,
-                 page_digests: dict[str, str] | None = None):
+                 record_digests: dict[str, str] | None = None):
         self.landing = landing
-        self.page_digests = page_digests if page_digests is not None else {}
+        self.record_digests = record_digests if record_digests is not None else {}
         self.run_id = run_id
         self.client = client
         self.http = http_client
@@ -332,16 +335,19 @@ class _Ingest:
             page = with_retries(page.next_page, f"{kind} page {number}", self.policy, self.stats)
 
     def _land_page(self, kind: str, number: int, body: bytes) -> Path | None:
-        """Land a page, unless it is byte-for-byte the page last landed under the same list and number: the
-        overlap window re-reads pages on every run, and an identical page adds nothing (silver keeps one row per
-        sid) but would look like new input to the pipeline. Returns None when skipped."""
-        key, digest = f"{kind}/{number}", hashlib.sha256(body).hexdigest()
-        if self.page_digests.get(key) == digest:
+        """Land a page, unless every record on it is exactly as already landed (no page at all, or the same
+        fields for every sid): the overlap window re-reads records on every run, and such a page adds nothing
+        (silver keeps one row per sid) but would look like new input to the pipeline. Returns None when skipped;
+        a page with one new or changed record is landed whole, byte for byte."""
+        records = json.loads(body).get(kind) or []
+        digests = {str(r.get("sid")): hashlib.sha256(json.dumps(r, sort_keys=True).encode()).hexdigest()
+                   for r in records}
+        if all(self.record_digests.get(sid) == d for sid, d in digests.items()):
             self.summary.unchanged_pages += 1
             return None
         folder = self.landing.calls if kind == "calls" else self.landing.recordings
         path = self.landing.write_atomic(folder / f"{kind}-{self.run_id}-p{number:05d}.json", body)
-        self.page_digests[key] = digest
+        self.record_digests.update(digests)
         if self.on_page is not None:
             self.on_page(kind, path)
         return path
@@ -580,10 +586,9 @@ def run_ingest(
                 job = _Ingest(landing=landing_zone, run_id=run_id, client=client, http_client=http_client,
                               account_sid=account_sid, token=token, base_url=base_url, policy=policy, stats=stats,
                               summary=summary, page_size=page_size, timeout=timeout, on_page=on_page,
-                              progress=bars, page_digests=dict(state.page_digests))
+                              progress=bars, record_digests=landing_zone.load_record_digests())
                 calls_high = job.calls(summary.calls_since, before)
                 recordings_high = job.recordings(summary.recordings_since, before, executor)
-                state.page_digests = job.page_digests  # saved with the marks, only when the run completes
         except (PermanentFailure, RetriesExhausted) as exc:
             raise _user_error(exc, base_url) from None
         finally:
@@ -599,6 +604,8 @@ def run_ingest(
         state.last_run_id = run_id
         state.last_completed_at = datetime.now(UTC)
         state.completed_runs += 1
+        # what each landed record looked like, saved with the marks (only when the run completes)
+        landing_zone.write_atomic(landing_zone.digests_file, json.dumps(job.record_digests).encode("utf-8"))
         landing_zone.write_atomic(landing_zone.state_file, state.to_json().encode("utf-8"))
         summary.duration_seconds = time.monotonic() - started
         return summary
