@@ -75,6 +75,20 @@ def print_kpis(kpis: list[dict]) -> None:
     console.print(table)
 
 
+DEMO_EMULATOR_PORT = 17780
+
+
+def _demo_emulator(data_dir: Path):
+    """The emulator on the same port every demo run when it is free: like Twilio's stable host, the records'
+    absolute URLs (``media_url``, ``uri``) then stay the same, so a rerun with nothing new lands nothing new."""
+    from callaudit_testkit.twilio.emulator import serve_emulator
+
+    try:
+        return serve_emulator(data_dir, port=DEMO_EMULATOR_PORT)
+    except OSError:  # taken (another demo, another program): any free port; this run re-lands the URLs
+        return serve_emulator(data_dir)
+
+
 def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3, seed: int = 7, fresh: bool = False,
              report: bool = True, progress: bool = True) -> DemoResult:
     settings = settings or load_settings()
@@ -107,9 +121,8 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
     # 2. serve it from the local Twilio emulator and ingest with the real twilio client over HTTP
     name, t0 = step("ingest", "2/4 ingest from the local Twilio emulator (real HTTP, official twilio client)")
     from callaudit.twilio.ingest import run_ingest
-    from callaudit_testkit.twilio.emulator import serve_emulator
 
-    with serve_emulator(settings.twilio_data) as emulator:
+    with _demo_emulator(settings.twilio_data) as emulator:
         console.print(f"Twilio emulator listening on {emulator.url}")
         result.ingest = run_ingest(settings, base_url=emulator.url, progress=progress)
     for line in result.ingest.lines():
