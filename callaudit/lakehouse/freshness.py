@@ -32,16 +32,18 @@ CODE_SUFFIXES = {".py", ".yml", ".yaml", ".json", ".sql"}
 
 
 def _listing_digest(root: Path, *, suffixes: set[str] | None = None, content: bool = False,
-                    skip_dirs: Iterable[str] = ("__pycache__",)) -> str:
-    """Digest of every file under ``root``: relative path + size + mtime (or the bytes, for code)."""
-    h = hashlib.sha256()
-    if not root.exists():
-        return "absent"
+                    skip_dirs: Iterable[str] = ("__pycache__",), visible_only: bool = False) -> str:
+    """Digest of every file under ``root``: relative path + size + mtime (or the bytes, for code).
+    ``visible_only``: leave out names starting with ``.`` or ``_`` — Spark's file sources ignore them (locks,
+    partial writes), so they are no input."""
+    h = hashlib.sha256()  # a missing folder and an empty one are the same input: none
     skip = set(skip_dirs)
     entries = []
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in skip)
+        dirnames[:] = sorted(d for d in dirnames if d not in skip and not (visible_only and d[:1] in "._"))
         for name in filenames:
+            if visible_only and name[:1] in "._":
+                continue
             path = Path(dirpath) / name
             if suffixes is not None and path.suffix not in suffixes:
                 continue
@@ -80,7 +82,8 @@ def _landing_digest(settings: Settings) -> str:
     """The folders the pipeline reads (not ingest's own ``_state``/``_tmp``)."""
     from callaudit.contracts import LANDING_DIRS
 
-    return hashlib.sha256("".join(_listing_digest(settings.landing / d) for d in LANDING_DIRS).encode()).hexdigest()
+    return hashlib.sha256("".join(_listing_digest(settings.landing / d, visible_only=True)
+                                  for d in LANDING_DIRS).encode()).hexdigest()
 
 
 def fingerprint(settings: Settings, configuration: dict[str, str]) -> dict[str, str]:

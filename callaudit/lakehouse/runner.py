@@ -295,16 +295,19 @@ def run_pipeline(settings: Settings | None = None, *, full_refresh: bool | list[
     settings = settings or load_settings()
     whole_update = not (full_refresh or refresh or dry_run)
     configuration = pipeline_configuration(settings)
+    why = ""
     if skip_if_current and whole_update:
         state = freshness.check(settings, configuration)
         if state.current:
             now = time.time()
             return PipelineRun(returncode=0, state=UP_TO_DATE, started_at=now, finished_at=time.time(),
                                note=state.reason)
+        why = state.reason
     if not dry_run:
         freshness.forget(settings)  # until this update completes, gold is not known to be current
     proc = PipelineProcess(settings, full_refresh=full_refresh, refresh=refresh, dry_run=dry_run, cores=cores)
     result = _follow(proc, progress)
+    result.note = why
     if result.ok and not dry_run and not refresh:
         freshness.record(settings, configuration)
     return result

@@ -146,7 +146,8 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
         console.print(f"gold is current: {result.pipeline.note} — pipeline not started")
     else:
         console.print(f"pipeline {result.pipeline.state} in {result.pipeline.seconds or 0:.0f}s "
-                      f"(Spark start-up {result.pipeline.startup_seconds or 0:.0f}s); log: {result.pipeline.log_path}")
+                      + (f"(run because {result.pipeline.note}) " if result.pipeline.note else "")
+                      + f"(Spark start-up {result.pipeline.startup_seconds or 0:.0f}s); log: {result.pipeline.log_path}")
     result.steps[name] = time.perf_counter() - t0
     if not result.pipeline.ok:
         first_error = result.pipeline.errors[0] if result.pipeline.errors else None

@@ -55,6 +55,18 @@ def test_any_input_change_means_run(settings, change, reason):
     assert not state.current and reason in state.reason
 
 
+def test_hidden_files_spark_ignores_are_no_input(settings):
+    conf = recorded(settings)
+    (settings.landing / "reviews").mkdir(parents=True, exist_ok=True)
+    (settings.landing / "reviews" / ".lock").write_text("")  # what landing a review touches
+    (settings.landing / "calls" / "_partial.json").write_text("{")
+    (settings.landing / "_state").mkdir()
+    (settings.landing / "_state" / "ingest_state.json").write_text("{}")  # ingest's own marks
+    assert freshness.check(settings, conf).current
+    (settings.landing / "reviews" / "r.csv").write_text("call_sid\n")
+    assert not freshness.check(settings, conf).current
+
+
 def test_another_setting_means_run(settings):
     conf = recorded(settings)
     state = freshness.check(settings, {**conf, "callaudit.transcription.engine": "azure"})
