@@ -192,6 +192,25 @@ class ConnectPortLock:
             self._fh = None
 
 
+def clear_interrupted_checkpoint_writes(settings: Settings) -> list[Path]:
+    """Remove what a killed run left half-written in the streaming checkpoints, before the next run starts.
+
+    Spark writes a checkpoint file (an offsets or commits log entry) as ``.<name>.<uuid>.tmp`` and renames it
+    when complete, so such a file is never data. A process killed between the two leaves it behind, and on the
+    rerun a stream that had committed nothing refuses to start (``STATE_STORE_CHECKPOINT_LOCATION_NOT_EMPTY``:
+    the offsets folder "should be empty on batch 0") — the crash-and-rerun test hit it when the kill landed during
+    the first offset write. Runs take turns (the port lock), so nothing else is writing these files now.
+    """
+    removed = []
+    root = settings.pipeline_storage
+    if root.is_dir():
+        for path in root.rglob(".*.tmp*"):
+            if path.is_file() and (path.name.endswith(".tmp") or path.name.endswith(".tmp.crc")):
+                path.unlink(missing_ok=True)
+                removed.append(path)
+    return removed
+
+
 class PipelineProcess:
     """A running ``spark-pipelines`` process whose events can be followed (and which tests can kill)."""
 
@@ -220,6 +239,10 @@ class PipelineProcess:
         self._log.write("$ " + " ".join(cmd) + "\n")
         self._port_lock = ConnectPortLock()
         self._port_lock.acquire()
+        leftovers = clear_interrupted_checkpoint_writes(self.settings)  # under the lock: no run is writing them
+        if leftovers:
+            self._log.write(f"removed {len(leftovers)} half-written checkpoint file(s) left by an interrupted run: "
+                            + ", ".join(str(p.relative_to(self.settings.pipeline_storage)) for p in leftovers) + "\n")
         try:
             self.proc = subprocess.Popen(cmd, env=env, cwd=self.settings.home, stdout=subprocess.PIPE,
                                          stderr=subprocess.STDOUT, text=True, bufsize=1, start_new_session=True)

@@ -110,3 +110,17 @@ def test_run_pipeline_skips_without_starting_spark(settings, monkeypatch):
                    {"skip_if_current": True, "full_refresh": True}):
         with pytest.raises(AssertionError, match="must not start"):
             run_pipeline(settings, progress=False, **kwargs)
+
+
+def test_half_written_checkpoint_files_of_a_killed_run_are_removed(settings):
+    from callaudit.lakehouse.runner import clear_interrupted_checkpoint_writes
+
+    offsets = settings.pipeline_storage / "_checkpoints" / "callaudit" / "bronze_calls" / "0" / "offsets"
+    offsets.mkdir(parents=True)
+    tmp = offsets / ".0.6196ba69-c415-4d4b-b978-6e97f8ffdb2a.tmp"
+    crc = offsets / "..0.6196ba69-c415-4d4b-b978-6e97f8ffdb2a.tmp.crc"
+    kept = [offsets / "1", offsets / ".1.crc", offsets.parent / "metadata"]
+    for p in (tmp, crc, *kept):
+        p.write_text("x")
+    assert sorted(clear_interrupted_checkpoint_writes(settings)) == sorted([tmp, crc])
+    assert not tmp.exists() and not crc.exists() and all(p.exists() for p in kept)
