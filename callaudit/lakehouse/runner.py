@@ -23,6 +23,7 @@ from pathlib import Path
 import yaml
 
 from callaudit.config import PROJECT_ROOT, Settings, load_settings
+from callaudit.contracts import LANDING_DIRS
 from callaudit.errors import UserError
 from callaudit.lakehouse.runtime import bootstrap_metastore, prepare_conf_dir, spark_env
 
@@ -131,9 +132,6 @@ def pipeline_configuration(settings: Settings) -> dict[str, str]:
         "callaudit.agent_channel": str(settings.agent_channel or ""),
         "callaudit.scorecard_path": str(settings.scorecard_path),
     }
-
-
-from callaudit.contracts import LANDING_DIRS  # noqa: E402  (re-exported: the runner creates them)
 
 
 def ensure_landing_layout(settings: Settings) -> None:

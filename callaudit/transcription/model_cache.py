@@ -59,8 +59,8 @@ def choose_cpu_isa(requested: str = "auto", flags: frozenset[str] | None = None)
     """The instruction set to force on CTranslate2, or None to leave its own choice.
 
     ``auto`` = AVX-512 where the CPU has it. CTranslate2 picks AVX2 on AMD CPUs even when they have AVX-512; forcing
-    AVX-512 on this 2-core AMD EPYC decoded the same calls ~1.5x faster at the same WER (reference/SPEECH_NOTES.md,
-    re-measured by ``callaudit bench --only transcription``). ``default`` = CTranslate2's choice; a name from
+    AVX-512 decodes faster there (reference/SPEECH_NOTES.md; the figures, WER included, are in docs/BENCHMARKS.md
+    from ``callaudit bench --only transcription``). ``default`` = CTranslate2's choice; a name from
     :data:`CPU_ISAS` forces that one.
     """
     value = (requested or "auto").strip()

@@ -334,13 +334,15 @@ class _Ingest:
             number += 1
             page = with_retries(page.next_page, f"{kind} page {number}", self.policy, self.stats)
 
-    def _land_page(self, kind: str, number: int, body: bytes) -> Path | None:
+    def _land_page(self, kind: str, number: int, body: bytes, page=None) -> Path | None:
         """Land a page, unless every record on it is exactly as already landed (no page at all, or the same
         fields for every sid): the overlap window re-reads records on every run, and such a page adds nothing
         (silver keeps one row per sid) but would look like new input to the pipeline. Returns None when skipped;
         a page with one new or changed record is landed whole, byte for byte."""
-        records = json.loads(body).get(kind) or []
-        digests = {str(r.get("sid")): hashlib.sha256(json.dumps(r, sort_keys=True).encode()).hexdigest()
+        # the client already parsed the body (twilio's Page keeps it as ``_payload``); parse again only without it
+        payload = getattr(page, "_payload", None)
+        records = (payload if isinstance(payload, dict) else json.loads(body)).get(kind) or []
+        digests = {str(r.get("sid")): hashlib.sha256(json.dumps(r).encode()).hexdigest()
                    for r in records}
         if all(self.record_digests.get(sid) == d for sid, d in digests.items()):
             self.summary.unchanged_pages += 1
@@ -369,7 +371,7 @@ class _Ingest:
                 count += 1
                 if call.start_time and (high_water is None or call.start_time > high_water):
                     high_water = call.start_time
-            self._land_page("calls", number, body)
+            self._land_page("calls", number, body, page)
             self.summary.call_pages = number
             self.progress.advance(task, count)
         self.summary.calls = len(seen)
@@ -406,7 +408,7 @@ class _Ingest:
                         raise future.exception()
                 self.progress.advance(media_task, len(downloads))
             # only now: every completed recording on this page has its audio and manifest in place
-            self._land_page("recordings", number, body)
+            self._land_page("recordings", number, body, page)
             self.summary.recording_pages = number
             self.progress.advance(task, count)
         self.summary.recordings = len(seen)
