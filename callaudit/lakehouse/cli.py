@@ -66,6 +66,36 @@ def pipeline_run(
         )
 
 
+@pipeline_app.command("docs")
+@user_errors
+def pipeline_docs(
+    check: bool = typer.Option(False, "--check", help="Do not write: exit 1 when docs/TABLES.md is not the "
+                               "generated one (for CI)."),
+) -> None:
+    """Write docs/TABLES.md from the dataset files (pipelines/<layer>/<name>.py: docstring and COLUMNS).
+
+    Describe a new table in its own file; this command puts it in the reference. No Spark needed.
+
+    Example:
+
+        callaudit pipeline docs
+        callaudit pipeline docs --check
+    """
+    from callaudit.lakehouse import catalog
+
+    if check:
+        current = catalog.TABLES_MD.read_text(encoding="utf-8") if catalog.TABLES_MD.exists() else ""
+        if current != catalog.render_tables_md():
+            raise UserError(f"{catalog.TABLES_MD} is not the generated reference",
+                            hint="run `callaudit pipeline docs` and commit the result.")
+        typer.echo(f"{catalog.TABLES_MD} is current")
+        return
+    changed = catalog.write_tables_md()
+    found = catalog.datasets()
+    typer.echo(f"{'wrote' if changed else 'unchanged:'} {catalog.TABLES_MD} ({len(found)} datasets in "
+               f"{len(catalog.LAYERS)} layers)")
+
+
 @pipeline_app.command("dry-run")
 @user_errors
 def pipeline_dry_run() -> None:

@@ -118,3 +118,19 @@ def test_every_bad_input_lands_somewhere_with_its_reason(scenario, spark):
         where[kind] = f"quarantine_silver_calls ({rule}, {action})"
     where["a duplicated page"] = "deduplicated in silver (one row per call_sid; see test_counts_at_every_layer)"
     print("\n" + "\n".join(f"  {k:<46} -> {v}" for k, v in where.items()))
+
+
+def test_every_gold_and_mart_column_is_documented_with_its_type(scenario, spark):
+    """docs/TABLES.md is generated from each dataset file's COLUMNS; here they meet the tables the pipeline wrote:
+    a column added to a table without a line in its file (or a documented column that is gone, or a wrong type)
+    fails."""
+    from callaudit.lakehouse import catalog
+
+    settings = scenario["settings"]
+    documented = [d for d in catalog.datasets() if d.layer in ("gold", "marts") and d.kind != "quarantine"]
+    assert {d.name for d in documented} >= set(GOLD) | {"qa_reviews", "calibration_agreement"}
+    problems = []
+    for ds in documented:
+        schema = spark.read.format("delta").load(str(settings.table_path(ds.name))).schema
+        problems += catalog.check_columns(ds, [(f.name, f.dataType.simpleString()) for f in schema.fields])
+    assert problems == []

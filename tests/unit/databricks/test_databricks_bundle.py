@@ -23,6 +23,8 @@ import bundle_model as bm
 import yaml
 from packaging.specifiers import SpecifierSet
 
+from callaudit.lakehouse import catalog
+
 CHECK_JSONSCHEMA = Path(sys.executable).with_name("check-jsonschema")
 TYPE_SUFFIX = {"pipeline": "pipelines", "job": "jobs", "dashboard": "dashboards", "volume": "volumes"}
 # Serverless environment version -> its Python (docs.databricks.com release notes, serverless environment versions).
@@ -157,7 +159,9 @@ def test_the_pipeline_glob_picks_up_exactly_the_dataset_files():
     candidates = [p for p in folder.rglob("*") if p.is_file()]
     uploaded = sorted(set(candidates) - _git_ignored(candidates))
     assert uploaded, "the glob matches nothing"
-    assert all(p.suffix == ".py" and p.parent == folder for p in uploaded), uploaded
+    # one dataset per file, each in its layer's folder (pipelines/bronze|silver|gold|marts/<name>.py)
+    assert all(p.suffix == ".py" and p.parent.parent == folder and p.parent.name in catalog.LAYERS
+               for p in uploaded), uploaded
     # the local spec globs the same folder
     local = yaml.safe_load((bm.ROOT / "spark-pipeline.yml").read_text())
     assert [lib["glob"]["include"] for lib in local["libraries"]] == ["pipelines/**"]

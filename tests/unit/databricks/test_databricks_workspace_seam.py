@@ -24,7 +24,7 @@ from callaudit.lakehouse import expectations as ex
 from callaudit.lakehouse import platform as pf
 from callaudit.transforms import bronze, schemas
 
-PIPELINES = sorted((bm.ROOT / "pipelines").glob("*.py"))
+PIPELINES = sorted((bm.ROOT / "pipelines").rglob("*.py"))
 DECORATOR_FOR_ACTION = {"warn": "expect_all", "drop": "expect_all_or_drop", "fail": "expect_all_or_fail"}
 
 
@@ -234,7 +234,7 @@ def test_locally_the_same_bronze_file_reads_plain_json(monkeypatch, tmp_path):
     # No rules here (an empty expectations dir), so the local shim does not wrap the function we call.
     dp = RecordedDp()
     monkeypatch.setattr(pf, "datasets", pf.Datasets(platform=pf.LocalPlatform(), dp=dp, expectations_dir=str(tmp_path)))
-    import_pipeline_file(bm.ROOT / "pipelines" / "bronze_calls.py")
+    import_pipeline_file(bm.ROOT / "pipelines" / "bronze" / "bronze_calls.py")
     spark = RecordedSpark({"callaudit.landing_path": "/tmp/landing"})
     monkeypatch.setattr(bronze, "bronze_calls", lambda df: df)
     dp.datasets["bronze_calls"]["fn"].__globals__["spark"] = spark

@@ -1,4 +1,4 @@
-"""agent_directory: agents (id, identity, name, vendor, team, supervisor) maintained by operations as CSV."""
+"""one row per agent (id, identity, name, vendor, team, supervisor), from the CSV operations maintains in landing/reference/."""
 
 from callaudit.lakehouse.platform import conf, datasets
 from callaudit.transforms import bronze, schemas

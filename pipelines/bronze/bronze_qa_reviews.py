@@ -1,4 +1,4 @@
-"""bronze_qa_reviews: analysts' review rows as landed in landing/reviews/ (review import, review page, CSV drop)."""
+"""one row per analyst review as landed in landing/reviews/ (review import, review page, CSV drop), raw strings."""
 
 from callaudit.lakehouse.platform import conf, datasets
 from callaudit.transforms import reviews

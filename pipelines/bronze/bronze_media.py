@@ -1,4 +1,4 @@
-"""bronze_media: one row per downloaded recording file (ingest writes one manifest per recording, once)."""
+"""one row per downloaded recording file: the manifest ingest writes once per recording (path, bytes, sha256, channels)."""
 
 from callaudit.lakehouse.platform import conf, datasets
 from callaudit.transforms import bronze, schemas

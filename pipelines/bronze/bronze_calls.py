@@ -1,4 +1,4 @@
-"""bronze_calls: every Twilio call record as landed (raw fields + lineage), streamed from landing/calls/."""
+"""one row per Twilio call record as landed: raw fields as strings + lineage (`_source_file`, `_record_index`, `_page`, `_ingested_at`, `_corrupt_record`), streamed from landing/calls/."""
 
 from callaudit.lakehouse.platform import conf, datasets
 from callaudit.transforms import bronze, schemas

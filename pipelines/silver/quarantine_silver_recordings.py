@@ -1,4 +1,4 @@
-"""quarantine_silver_recordings: recording records that violated expectations/silver_recordings.yml."""
+"""recording records that violated `expectations/silver_recordings.yml`."""
 
 from callaudit.lakehouse.platform import datasets
 from callaudit.transforms import silver

@@ -1,4 +1,4 @@
-"""quarantine_silver_calls: call records that violated expectations/silver_calls.yml, with the rule names."""
+"""call records that violated `expectations/silver_calls.yml`."""
 
 from callaudit.lakehouse.platform import datasets
 from callaudit.transforms import silver

@@ -1,4 +1,4 @@
-"""silver_transcriptions: every downloaded recording transcribed once (restricted: holds the unredacted text).
+"""one row per downloaded recording, transcribed once: `transcript` (**unredacted**, restricted), `transcript_redacted`, `error`, `worker_pid`, `worker_model_loads`.
 
 Streams over bronze_media (one manifest per recording), so reruns never re-transcribe; the model is loaded once
 per Python worker (see udfs/transcribe.py). A broken file becomes a row with `error`, never a failed update.

@@ -1,4 +1,4 @@
-"""silver_calls: typed call legs, one row per call_sid (latest date_updated wins). Restricted: raw numbers."""
+"""one row per call_sid, typed (latest `date_updated` wins); raw values kept as `*_raw`. Restricted: raw phone numbers."""
 
 from callaudit.lakehouse.platform import datasets
 from callaudit.transforms import silver

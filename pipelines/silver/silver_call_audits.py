@@ -1,4 +1,4 @@
-"""silver_call_audits: every transcript scored once by the versioned scorecard (pandas UDF score_call)."""
+"""one row per transcribed recording scored once by the versioned scorecard (pandas UDF `score_call`), before agent attribution."""
 
 from callaudit.lakehouse.platform import conf, datasets
 from callaudit.transforms import transcripts

@@ -1,4 +1,4 @@
-"""silver_recordings: typed recordings, one row per recording_sid (latest date_updated wins)."""
+"""one row per recording_sid, typed (latest `date_updated` wins); raw values kept as `*_raw`."""
 
 from callaudit.lakehouse.platform import datasets
 from callaudit.transforms import silver

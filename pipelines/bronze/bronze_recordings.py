@@ -1,4 +1,4 @@
-"""bronze_recordings: every Twilio recording record as landed, streamed from landing/recordings/."""
+"""one row per Twilio recording record as landed: raw fields + lineage, streamed from landing/recordings/."""
 
 from callaudit.lakehouse.platform import conf, datasets
 from callaudit.transforms import bronze, schemas

@@ -1,4 +1,4 @@
-"""quarantine_twilio_call_audits: audits flagged by expectations/twilio_call_audits.yml (unscored, unknown agent)."""
+"""audits flagged by `expectations/twilio_call_audits.yml` (unscored, unknown agent)."""
 
 from callaudit.lakehouse.platform import datasets
 from callaudit.transforms import marts

@@ -1,4 +1,4 @@
-"""quarantine_silver_transcriptions: recordings whose transcription failed or looks unusable, with reasons."""
+"""recordings whose transcription failed or looks unusable (`expectations/silver_transcriptions.yml`)."""
 
 from callaudit.lakehouse.platform import datasets
 
