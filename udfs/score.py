@@ -19,7 +19,7 @@ from pyspark.sql.types import (
     StructType,
 )
 
-from callaudit.scoring import AUDIT_COLUMNS
+from callaudit.scoring import audit_columns, cached_scorecard
 
 _TYPES = {
     "string": StringType(),
@@ -30,8 +30,13 @@ _TYPES = {
     "array<double>": ArrayType(DoubleType()),
 }
 
-AUDIT_TYPE = StructType([StructField(name, _TYPES[kind]) for name, kind in AUDIT_COLUMNS])
-AUDIT_FIELDS = [name for name, _ in AUDIT_COLUMNS]
+
+
+def audit_type(scorecard_path: str | None = None) -> StructType:
+    """The UDF's return type for a scorecard: one ``has_<criterion>`` field per criterion (read on the driver when
+    the dataset is defined, so a criterion added to the YAML is a column of silver and gold)."""
+    card = cached_scorecard(scorecard_path or None)
+    return StructType([StructField(name, _TYPES[kind]) for name, kind in audit_columns(card)])
 
 
 def _plain(value):
@@ -40,7 +45,7 @@ def _plain(value):
 
 def score_rows(transcripts: pd.Series, durations: pd.Series, agent_names: pd.Series | None,
                scorecard_path: str | None) -> pd.DataFrame:
-    from callaudit.scoring import audit_row_from_json, cached_scorecard
+    from callaudit.scoring import audit_row_from_json
 
     card = cached_scorecard(scorecard_path or None)
     names = agent_names if agent_names is not None else [None] * len(transcripts)
@@ -48,17 +53,18 @@ def score_rows(transcripts: pd.Series, durations: pd.Series, agent_names: pd.Ser
     for text, duration, name in zip(transcripts, durations, names, strict=True):
         d = _plain(duration)
         rows.append(audit_row_from_json(text, card, None if d is None else float(d), agent_name=_plain(name)))
-    return pd.DataFrame(rows, columns=AUDIT_FIELDS)
+    return pd.DataFrame(rows, columns=[name for name, _ in audit_columns(card)])
 
 
 def make_score_call(scorecard_path: str | None = None):
-    """``score_call(transcript_json, call_duration_seconds, agent_name) -> struct<AUDIT_COLUMNS>`` (vectorised).
+    """``score_call(transcript_json, call_duration_seconds, agent_name) -> struct<audit_columns(card)>``
+    (vectorised).
 
     ``agent_name`` comes from the agent directory; it lets identification accept the agent's own name.
     """
     path = scorecard_path or None
 
-    @F.pandas_udf(AUDIT_TYPE)
+    @F.pandas_udf(audit_type(path))
     def score_call(batches: Iterator[tuple[pd.Series, pd.Series, pd.Series]]) -> Iterator[pd.DataFrame]:
         from udfs.score import score_rows
 
@@ -71,12 +77,14 @@ def make_score_call(scorecard_path: str | None = None):
 def make_score_call_rowwise(scorecard_path: str | None = None):
     """The same audit as a classic row-at-a-time Python UDF (pickled rows, one call per row)."""
     path = scorecard_path or None
+    kind = audit_type(path)
+    fields = kind.fieldNames()
 
     def score_one(text, duration, agent_name):
         from callaudit.scoring import audit_row_from_json, cached_scorecard
 
         row = audit_row_from_json(text, cached_scorecard(path), None if duration is None else float(duration),
                                   agent_name=agent_name)
-        return tuple(row[name] for name in AUDIT_FIELDS)
+        return tuple(row[name] for name in fields)
 
-    return F.udf(score_one, AUDIT_TYPE)
+    return F.udf(score_one, kind)

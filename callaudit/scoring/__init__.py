@@ -1,7 +1,8 @@
 """The auditor core: scorecard rules, ASR-tolerant detection, sentiment, conversation metrics, the audit.
 
 Pure Python (no Spark): the pipeline's pandas UDF ``score_call`` wraps :func:`score_transcript` /
-:func:`audit_row_from_json`; ``AUDIT_COLUMNS`` / :func:`spark_ddl` give it the output schema.
+:func:`audit_row_from_json`; :func:`audit_columns` / :func:`spark_ddl` give it the output schema
+(one ``has_<criterion>`` column per criterion of the scorecard).
 
 >>> from callaudit.scoring import load_scorecard, score_transcript, audit_to_row
 >>> from callaudit.scoring.samples import synthetic_transcripts
@@ -11,10 +12,10 @@ True
 """
 
 from callaudit.scoring.audit import (
-    AUDIT_COLUMNS,
     Audit,
     CriterionResult,
     ReviewReason,
+    audit_columns,
     audit_row_from_json,
     audit_to_row,
     score_transcript,
@@ -29,12 +30,12 @@ from callaudit.scoring.scorecard import (
 )
 
 __all__ = [
-    "AUDIT_COLUMNS",
     "DEFAULT_SCORECARD",
     "Audit",
     "CriterionResult",
     "ReviewReason",
     "Scorecard",
+    "audit_columns",
     "audit_row_from_json",
     "audit_to_row",
     "cached_scorecard",

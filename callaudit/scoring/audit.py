@@ -89,10 +89,9 @@ class Audit:
     scorecard_version: str
     transcription_engine: str | None
     speaker_mode: str
-    has_greeting: bool | None  # None: not determinable (see undetermined_criteria)
-    has_identification: bool | None
-    has_help_offer: bool | None
-    has_farewell: bool | None
+    # criterion key -> met (True), not met or N/A (False), not determinable (None; see undetermined_criteria); in
+    # the scorecard's order. Each becomes a ``has_<key>`` column, also readable as ``audit.has_<key>``.
+    steps: dict[str, bool | None]
     na_criteria: list[str]
     missed_criteria: list[str]
     forbidden_words: list[str]
@@ -117,13 +116,20 @@ class Audit:
     customer_ends_upset: bool | None = None
     scorecard_checksum: str = ""
 
+    def __getattr__(self, name: str):
+        steps = self.__dict__.get("steps") or {}
+        if name.startswith("has_") and name[4:] in steps:
+            return steps[name[4:]]
+        raise AttributeError(f"{type(self).__name__!s} has no attribute {name!r}")
+
     @property
     def review_codes(self) -> list[str]:
         return list(dict.fromkeys(r.code for r in self.review_reasons))
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (``json.dumps(audit.to_dict())`` works)."""
-        out = {k: v for k, v in asdict(self).items() if k not in ("criteria", "review_reasons", "metrics")}
+        out = {k: v for k, v in asdict(self).items() if k not in ("criteria", "review_reasons", "metrics", "steps")}
+        out.update({f"has_{k}": v for k, v in self.steps.items()})
         out["review_reasons"] = [r.to_dict() for r in self.review_reasons]
         out["review_codes"] = self.review_codes
         out["metrics"] = self.metrics.to_dict() if self.metrics else None
@@ -331,10 +337,7 @@ def score_transcript(
         scorecard_version=card.version,
         transcription_engine=transcript.engine,
         speaker_mode=mode,
-        has_greeting=_met(criteria, "greeting"),
-        has_identification=_met(criteria, "identification"),
-        has_help_offer=_met(criteria, "help_offer"),
-        has_farewell=_met(criteria, "farewell"),
+        steps={key: _met(criteria, key) for key in card.criteria},
         na_criteria=[k for k, r in criteria.items() if r.status == NA],
         missed_criteria=[k for k, r in criteria.items() if r.status == NOT_MET],
         forbidden_words=forbidden_words,
@@ -771,10 +774,7 @@ def _unscored(transcript, card, mode, duration, confidence, error, segments=None
         scorecard_version=card.version,
         transcription_engine=transcript.engine,
         speaker_mode=mode,
-        has_greeting=False,
-        has_identification=False,
-        has_help_offer=False,
-        has_farewell=False,
+        steps=dict.fromkeys(card.criteria, False),
         na_criteria=na,
         missed_criteria=[],
         forbidden_words=[],
@@ -797,14 +797,11 @@ def _unscored(transcript, card, mode, duration, confidence, error, segments=None
 
 
 # ---- the flat row (twilio_call_audits) --------------------------------------------------------------------
-# One place for the column list and types: the Spark schema is derived from it (see spark_ddl()).
-AUDIT_COLUMNS: list[tuple[str, str]] = [
-    ("call_sid", "string"),
-    ("recording_sid", "string"),
-    ("has_greeting", "boolean"),
-    ("has_identification", "boolean"),
-    ("has_help_offer", "boolean"),
-    ("has_farewell", "boolean"),
+# One place for the column list and types: the Spark schema is derived from it (see spark_ddl()). Between the
+# head and the tail, one ``has_<criterion>`` boolean per criterion of the scorecard, in its order: a criterion
+# added to the YAML gets its column in the UDF, silver and gold without a code change.
+HEAD_COLUMNS: list[tuple[str, str]] = [("call_sid", "string"), ("recording_sid", "string")]
+TAIL_COLUMNS: list[tuple[str, str]] = [
     ("na_criteria", "array<string>"),
     ("missed_criteria", "array<string>"),
     ("undetermined_criteria", "array<string>"),
@@ -841,6 +838,19 @@ AUDIT_COLUMNS: list[tuple[str, str]] = [
     ("evidence_json", "string"),
 ]
 
+
+
+def step_column(key: str) -> str:
+    return f"has_{key}"
+
+
+def audit_columns(card: Scorecard | None = None) -> list[tuple[str, str]]:
+    """The audit row's columns and types for a scorecard (default: the shipped one)."""
+    card = card if card is not None else cached_scorecard()
+    return [*HEAD_COLUMNS, *((step_column(k), "boolean") for k in card.criteria), *TAIL_COLUMNS]
+
+
+
 _SPARK_TYPES = {
     "string": "STRING",
     "boolean": "BOOLEAN",
@@ -851,23 +861,22 @@ _SPARK_TYPES = {
 }
 
 
-def spark_ddl(columns: list[tuple[str, str]] | None = None) -> str:
+def spark_ddl(card_or_columns: Scorecard | list[tuple[str, str]] | None = None) -> str:
     """``"call_sid STRING, has_greeting BOOLEAN, ..."`` — a DDL string Spark accepts as a UDF return type or
-    for ``StructType.fromDDL`` (keeps this module free of pyspark)."""
-    return ", ".join(f"{name} {_SPARK_TYPES[kind]}" for name, kind in (columns or AUDIT_COLUMNS))
+    for ``StructType.fromDDL`` (keeps this module free of pyspark). Takes a scorecard (default: the shipped one)
+    or a column list."""
+    columns = card_or_columns if isinstance(card_or_columns, list) else audit_columns(card_or_columns)
+    return ", ".join(f"{name} {_SPARK_TYPES[kind]}" for name, kind in columns)
 
 
 def audit_to_row(audit: Audit) -> dict[str, Any]:
-    """The audit as one flat row, keys and Python types exactly as ``AUDIT_COLUMNS`` says."""
+    """The audit as one flat row, keys and Python types exactly as :func:`audit_columns` says for its scorecard."""
     m = audit.metrics
     quarters = audit.customer_sentiment_by_quarter
     values: dict[str, Any] = {
         "call_sid": audit.call_sid,
         "recording_sid": audit.recording_sid,
-        "has_greeting": audit.has_greeting,
-        "has_identification": audit.has_identification,
-        "has_help_offer": audit.has_help_offer,
-        "has_farewell": audit.has_farewell,
+        **{step_column(k): v for k, v in audit.steps.items()},
         "na_criteria": list(audit.na_criteria),
         "missed_criteria": list(audit.missed_criteria),
         "undetermined_criteria": list(audit.undetermined_criteria),
@@ -904,7 +913,8 @@ def audit_to_row(audit: Audit) -> dict[str, Any]:
         "evidence_json": json.dumps(audit.evidence, ensure_ascii=False, separators=(",", ":")),
     }
     row: dict[str, Any] = {}
-    for name, kind in AUDIT_COLUMNS:
+    columns = [*HEAD_COLUMNS, *((step_column(k), "boolean") for k in audit.steps), *TAIL_COLUMNS]
+    for name, kind in columns:
         row[name] = _coerce(values[name], kind)
     return row
 
@@ -924,7 +934,7 @@ def _coerce(value: Any, kind: str) -> Any:
         return [None if v is None else float(v) for v in value]
     if kind == "array<string>":
         return [str(v) for v in value]
-    raise ValueError(f"unknown column type {kind}")  # pragma: no cover - AUDIT_COLUMNS is static
+    raise ValueError(f"unknown column type {kind}")  # pragma: no cover - the column kinds are fixed
 
 
 def audit_row_from_json(

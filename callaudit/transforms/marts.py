@@ -10,11 +10,11 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from callaudit.contracts import CRITICAL_BELOW, PROBLEM_BELOW, QUALITY_TARGET, UNASSIGNED_AGENT
-from callaudit.scoring import AUDIT_COLUMNS
 
-ORIGINAL_FIRST = ["call_sid", "agent", "has_greeting", "has_identification", "has_help_offer", "has_farewell",
-                  "forbidden_words", "sentiment_score", "quality_score", "quality_category", "needs_manual_review",
-                  "start_time"]
+# the original system's columns first; the has_<criterion> columns (one per criterion of the scorecard, in its order)
+# go where the original's four steps were
+ORIGINAL_FIRST = ["call_sid", "agent", "has_<criterion>", "forbidden_words", "sentiment_score", "quality_score",
+                  "quality_category", "needs_manual_review", "start_time"]
 
 KPI_TARGETS = [
     # name, label (Spanish, as the QA team says it), comparison, target, unit
@@ -34,11 +34,12 @@ def twilio_call_audits(audits: DataFrame, calls: DataFrame) -> DataFrame:
         "supervisor", F.col("start_time").alias("start_time"), "call_date", "direction",
         F.col("duration_seconds").alias("call_duration"), F.col("status").alias("call_status"))
     joined = audits.join(legs, F.col("call_sid") == F.col("_c_sid"), "left")
-    audit_names = [name for name, _ in AUDIT_COLUMNS]
-    rest = [c for c in audit_names if c not in ORIGINAL_FIRST]
+    steps = [c for c in audits.columns if c.startswith("has_")]
+    first = [s for c in ORIGINAL_FIRST for s in (steps if c == "has_<criterion>" else [c])]
+    rest = [c for c in audits.columns if c not in first and c != "scored_at"]
     return joined.select(
         *[F.coalesce(F.col("agent"), F.lit(UNASSIGNED_AGENT)).alias("agent") if c == "agent" else F.col(c)
-          for c in ORIGINAL_FIRST],
+          for c in first],
         "agent_id", "vendor", "team", "supervisor", "call_date", "direction", "call_duration", "call_status",
         *rest, "scored_at",
     )

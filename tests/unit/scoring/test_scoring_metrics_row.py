@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from callaudit.scoring import AUDIT_COLUMNS, audit_row_from_json, audit_to_row, score_transcript, spark_ddl
+from callaudit.scoring import audit_columns, audit_row_from_json, audit_to_row, score_transcript, spark_ddl
 from callaudit.scoring.metrics import conversation_metrics
 from callaudit.scoring.samples import synthetic_transcripts
 from callaudit.scoring.scorecard import V1_SCORECARD, load_scorecard
@@ -65,9 +65,10 @@ def test_mono_has_no_speaker_split():
 PY_TYPES = {"string": str, "boolean": bool, "double": float, "int": int}
 
 
-def check_row_types(row):
-    assert list(row) == [name for name, _ in AUDIT_COLUMNS]
-    for name, kind in AUDIT_COLUMNS:
+def check_row_types(row, card=None):
+    columns = audit_columns(card)
+    assert list(row) == [name for name, _ in columns]
+    for name, kind in columns:
         value = row[name]
         if value is None:
             continue
@@ -86,7 +87,7 @@ def card():
 def test_rows_match_columns_and_types(card):
     for t in synthetic_transcripts(25, seed=4, garble=0.2):
         row = audit_to_row(score_transcript(t, card))
-        check_row_types(row)
+        check_row_types(row, card)
         assert row["scorecard_version"] == "callaudit-v1.0"
         assert row["transcription_engine"] == "synthetic"
         assert json.loads(row["evidence_json"])["criteria"].keys() == {"greeting", "identification",
@@ -95,18 +96,18 @@ def test_rows_match_columns_and_types(card):
 
 
 def test_original_column_names_are_kept():
-    names = {n for n, _ in AUDIT_COLUMNS}
+    names = {n for n, _ in audit_columns()}
     for original in ("call_sid", "has_greeting", "has_identification", "has_help_offer", "has_farewell",
                      "forbidden_words", "sentiment_score", "quality_score", "quality_category", "needs_manual_review"):
         assert original in names
-    assert dict(AUDIT_COLUMNS)["forbidden_words"] == "array<string>"
+    assert dict(audit_columns())["forbidden_words"] == "array<string>"
 
 
 def test_spark_ddl_is_derived_from_the_columns():
     ddl = spark_ddl()
     assert ddl.startswith("call_sid STRING, recording_sid STRING, has_greeting BOOLEAN")
     assert "forbidden_words ARRAY<STRING>" in ddl and "interruptions_by_agent INT" in ddl
-    assert ddl.count(",") == len(AUDIT_COLUMNS) - 1
+    assert ddl.count(",") == len(audit_columns()) - 1
 
 
 def test_transcript_with_error_is_an_unscored_audit_not_a_crash(card):
