@@ -28,6 +28,7 @@ from typing import Any
 import yaml
 
 from callaudit.errors import UserError
+from callaudit.scoring.messages import say
 from callaudit.scoring.normalize import normalize
 from callaudit.scoring.yamlmarks import Marked, load_marked
 
@@ -71,17 +72,12 @@ class Window:
 
     def describe(self) -> str:
         if self.anywhere:
-            return "en cualquier momento de la llamada"
-        parts = []
-        if self.first_seconds is not None:
-            parts.append(f"primeros {self.first_seconds:g} s")
-        if self.first_turns is not None:
-            parts.append(f"primeros {self.first_turns} turnos")
-        if self.last_seconds is not None:
-            parts.append(f"últimos {self.last_seconds:g} s")
-        if self.last_turns is not None:
-            parts.append(f"últimos {self.last_turns} turnos")
-        return " o ".join(parts)
+            return say("window.anywhere")
+        parts = [say(f"window.{k}", n=v) for k, v in (("first_seconds", self.first_seconds),
+                                                       ("first_turns", self.first_turns),
+                                                       ("last_seconds", self.last_seconds),
+                                                       ("last_turns", self.last_turns)) if v is not None]
+        return say("window.join").join(parts)
 
 
 @dataclass(frozen=True)
@@ -236,6 +232,8 @@ class Scorecard:
     # near_miss_threshold instead of fuzzy_threshold) with a mean word probability below undetermined_below
     undetermined_below: float | None = None
     near_miss_threshold: float = 60.0
+    # how close (rapidfuzz ratio) a heard word must be to the agent's own directory name to count as saying it
+    name_threshold: float = 85.0
     _cache: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     # ---- questions the rest of the product asks --------------------------------------------------------
@@ -710,7 +708,8 @@ class _Validator:
 
         matching = data.get("matching") or {}
         self.keys(matching, ("matching",), {"fuzzy_threshold", "fuzzy_min_chars", "name_stopwords", "mode",
-                                            "names", "undetermined_below", "near_miss_threshold"})
+                                            "names", "undetermined_below", "near_miss_threshold",
+                                            "name_threshold"})
         mp = ("matching",)
         mode = matching.get("mode", "phrases") if isinstance(matching, dict) else "phrases"
         if mode not in ("phrases", "forms"):
@@ -722,6 +721,7 @@ class _Validator:
         undetermined = self.number(matching, mp, "undetermined_below", lo=0, hi=1)
         near_miss = self.number(matching, mp, "near_miss_threshold", default=60.0, lo=30, hi=100)
         threshold = self.number(matching, mp, "fuzzy_threshold", default=85, lo=50, hi=100)
+        name_threshold = self.number(matching, mp, "name_threshold", default=85, lo=50, hi=100)
         min_chars = int(self.number(matching, mp, "fuzzy_min_chars", default=8, lo=1, hi=100) or 8)
         stop = matching.get("name_stopwords", [])
         if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
@@ -776,6 +776,7 @@ class _Validator:
             known_names=known,
             undetermined_below=undetermined,
             near_miss_threshold=float(near_miss if near_miss is not None else 60.0),
+            name_threshold=float(name_threshold if name_threshold is not None else 85.0),
         )
 
     def section_weights(self, sections, criteria, forbidden, sentiment):

@@ -1,6 +1,10 @@
 """Sentiment in [-1, 1] for Spanish call transcripts.
 
-Two engines behind one interface (:class:`SentimentEngine`: ``score_texts(texts) -> [float | None]``):
+Two engines behind one interface (:class:`SentimentEngine`): ``read_call(customer, agent, duration)`` gives the
+customer's and the agent's sentiment over a call and the customer's per quarter; ``read_turns(segments)`` the
+sentiment of a few turns (did the customer end upset?); ``score_texts(texts)`` scores free texts. The auditor
+only calls the interface — an engine that scores whole texts inherits :class:`TextSentimentEngine` and writes
+``score_texts`` alone:
 
 * :class:`LexiconSentiment` (default, offline): the project's own es-CO call-centre lexicon
   (``lexicon_es.yml``), VADER-style — word valences, negation ("no", "nunca", "tampoco", "sin") flipping the
@@ -23,17 +27,76 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from callaudit.errors import UserError
-from callaudit.scoring.normalize import Token, normalize
+from callaudit.scoring.normalize import Token, TokenizedSegment, normalize
 
 DEFAULT_LEXICON = Path(__file__).resolve().parent / "lexicon_es.yml"
+
+
+@dataclass
+class SentimentReading:
+    """One call's sentiment: the customer's overall and per quarter of the call, the agent's overall, and (for
+    engines that can say) which customer words moved the score — the evidence an analyst reads."""
+
+    customer: float | None
+    agent: float | None
+    customer_by_quarter: list[float | None]
+    customer_words: list[dict[str, Any]]
 
 
 class SentimentEngine(Protocol):
     name: str
 
+    def read_call(self, customer: Sequence[TokenizedSegment], agent: Sequence[TokenizedSegment],
+                  duration: float) -> SentimentReading:
+        """The call's sentiment from each speaker's segments (``duration`` places the quarters)."""
+        ...
+
+    def read_turns(self, segments: Sequence[TokenizedSegment]) -> float | None:
+        """The sentiment of these turns together; None when there are none."""
+        ...
+
     def score_texts(self, texts: Sequence[str]) -> list[float | None]:
         """One score in [-1, 1] per text; None for an empty text."""
         ...
+
+
+def quarter_of(t: float, duration: float) -> int:
+    """Which quarter of a call of ``duration`` seconds the time ``t`` falls in (0-3)."""
+    quarter_len = duration / 4.0 if duration > 0 else 0.0
+    if quarter_len <= 0:
+        return 0
+    return min(3, max(0, int(t // quarter_len)))
+
+
+class TextSentimentEngine:
+    """Base of engines that score whole texts (Azure AI Language, a transformer model): the call is read as the
+    customer's text, the agent's text and the customer's words per quarter, in one ``score_texts`` request."""
+
+    name = "text"
+
+    def score_texts(self, texts: Sequence[str]) -> list[float | None]:  # pragma: no cover - the subclass's job
+        raise NotImplementedError
+
+    def read_call(self, customer: Sequence[TokenizedSegment], agent: Sequence[TokenizedSegment],
+                  duration: float) -> SentimentReading:
+        groups: list[list[list[Token]]] = [[], [], [], []]
+        for seg in customer:
+            parts: dict[int, list[Token]] = {}
+            for tok in seg.tokens:
+                parts.setdefault(quarter_of(tok.start, duration), []).append(tok)
+            for q, group in parts.items():
+                groups[q].append(group)
+        texts = [_raw_text(customer), _raw_text(agent)]
+        texts += [" ".join(" ".join(t.text for t in g) for g in quarter) for quarter in groups]
+        scores = self.score_texts(texts)
+        return SentimentReading(scores[0], scores[1], scores[2:6], [])
+
+    def read_turns(self, segments: Sequence[TokenizedSegment]) -> float | None:
+        return self.score_texts([_raw_text(segments)])[0] if segments else None
+
+
+def _raw_text(segments: Sequence[TokenizedSegment]) -> str:
+    return " ".join(" ".join(s.raw_words) for s in segments)
 
 
 @dataclass(frozen=True)
@@ -169,6 +232,31 @@ class LexiconSentiment:
             out.append(round(self.squash(s), 4))
         return out
 
+    def read_call(self, customer: Sequence[TokenizedSegment], agent: Sequence[TokenizedSegment],
+                  duration: float) -> SentimentReading:
+        """One pass over the customer's words: each valence counts in the quarter where its word was said."""
+        total = 0.0
+        q_total = [0.0, 0.0, 0.0, 0.0]
+        q_words = [False, False, False, False]
+        words: dict[str, float] = {}
+        for seg in customer:
+            toks = seg.tokens
+            for tok in toks:
+                q_words[quarter_of(tok.start, duration)] = True
+            for i, n, v in self.valences([t.text for t in toks], [t.brk for t in toks]):
+                total += v
+                q_total[quarter_of(toks[i].start, duration)] += v
+                key = " ".join(t.text for t in toks[i : i + n])
+                words[key] = round(words.get(key, 0.0) + v, 3)
+        overall = round(self.squash(total), 4) if customer else None
+        quarters = [round(self.squash(q_total[q]), 4) if q_words[q] else None for q in range(4)]
+        top = sorted(words.items(), key=lambda kv: -abs(kv[1]))[:10]
+        return SentimentReading(overall, self.score_token_groups(seg.tokens for seg in agent), quarters,
+                                [{"word": k, "valence": v} for k, v in top])
+
+    def read_turns(self, segments: Sequence[TokenizedSegment]) -> float | None:
+        return self.score_token_groups(seg.tokens for seg in segments) if segments else None
+
     def strong_phrases(self, min_abs: float = 2.0) -> list[str]:
         """Multi-word lexicon entries of strong valence, strongest first (recogniser cues for the customer)."""
         items = [(" ".join(k), v) for k, v in self.lex.phrases.items() if len(k) >= 2 and abs(v) >= min_abs]
@@ -270,7 +358,7 @@ def _parse_lexicon(path: Path) -> _Lex:
 
 
 # ---- Azure AI Language (production) -----------------------------------------------------------------------
-class AzureSentiment:
+class AzureSentiment(TextSentimentEngine):
     """Azure AI Language sentiment behind the same interface.
 
     ``AzureSentiment(endpoint, key)`` or ``AzureSentiment(client=TextAnalyticsClient(...))``. Documents are sent
