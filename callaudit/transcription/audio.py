@@ -1,11 +1,14 @@
-"""WAV reading for call recordings: strict about broken files, lenient about legitimate variants.
+"""The one audio module: WAV reading and writing, G.711 μ-law, levels and resampling for call recordings.
+
+Reading is strict about broken files and lenient about legitimate variants.
 
 Twilio serves recordings as RIFF/WAVE, PCM16 or μ-law, 8 kHz, one channel or two (dual-channel ``<Dial>``
 recordings: channel 1 = parent call leg, channel 2 = child leg). We parse the RIFF chunks ourselves instead of
 using :mod:`wave` because ``wave`` rejects μ-law/A-law/float/EXTENSIBLE files and silently accepts a truncated
 ``data`` chunk — a download cut short must become a readable error, not half a transcript.
 
-Everything here is NumPy/SciPy only (no Spark, no model), so the pipeline UDF and the CLI share it.
+Everything here is NumPy/SciPy only (no Spark, no model), so the pipeline UDF, the CLI, ingest (which checks a
+download's channels) and the test kit (the synthetic telephone chain, the emulator's media) share it.
 """
 
 from __future__ import annotations
@@ -67,6 +70,10 @@ class Audio:
     def duration(self) -> float:
         return self.frames / float(self.sample_rate) if self.sample_rate else 0.0
 
+    def pcm16(self) -> np.ndarray:
+        """The samples as int16, shape (frames, channels) — exact for a PCM16 file."""
+        return np.clip(np.round(self.samples.T * 32768.0), -32768, 32767).astype(np.int16)
+
     def channel(self, number: int) -> np.ndarray:
         """Samples of 1-based channel ``number`` (Twilio numbers channels from 1)."""
         if not 1 <= number <= self.channels:
@@ -75,15 +82,39 @@ class Audio:
 
 
 # ---- decoding ------------------------------------------------------------------------------------------------
-def _mulaw_table() -> np.ndarray:
-    """G.711 μ-law byte -> linear value in [-1, 1] (ITU-T G.711, bias 0x84)."""
-    u = ~np.arange(256, dtype=np.int32) & 0xFF
+# ---- G.711 μ-law (the Sun/CCITT reference algorithm, bit-exact with it) -------------------------------------
+_BIAS = 0x84
+_CLIP14 = 8159
+_SEG_UEND = np.array([0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF], dtype=np.int32)
+
+
+def mulaw_encode(x: np.ndarray) -> np.ndarray:
+    """Samples -> G.711 μ-law codes (uint8). int16 samples are encoded as they are; floats in [-1, 1] are first
+    scaled to int16."""
+    x = np.asarray(x)
+    if x.dtype != np.int16:
+        x = np.clip(np.round(x.astype(np.float64) * 32768.0), -32768, 32767).astype(np.int16)
+    v = x.astype(np.int32) >> 2  # 14-bit magnitude, arithmetic shift as in the reference
+    negative = v < 0
+    v = np.minimum(np.where(negative, -v, v), _CLIP14) + 0x21
+    seg = np.searchsorted(_SEG_UEND, v, side="left")
+    code = np.where(seg >= 8, 0x7F, (seg << 4) | ((v >> (seg + 1)) & 0x0F))
+    return (code ^ np.where(negative, 0x7F, 0xFF)).astype(np.uint8)
+
+
+def mulaw_decode(codes: np.ndarray) -> np.ndarray:
+    """G.711 μ-law codes (uint8) -> int16 samples."""
+    u = (~np.asarray(codes).astype(np.int32)) & 0xFF
     sign = u & 0x80
     exponent = (u >> 4) & 0x07
     mantissa = u & 0x0F
-    magnitude = (((mantissa << 3) + 0x84) << exponent) - 0x84
-    linear = np.where(sign != 0, -magnitude, magnitude)
-    return (linear / 32768.0).astype(np.float32)
+    mag = (((mantissa << 3) + _BIAS) << exponent) - _BIAS
+    return np.where(sign != 0, -mag, mag).astype(np.int16)
+
+
+def _mulaw_table() -> np.ndarray:
+    """G.711 μ-law byte -> linear value in [-1, 1]."""
+    return (mulaw_decode(np.arange(256, dtype=np.uint8)) / 32768.0).astype(np.float32)
 
 
 def _alaw_table() -> np.ndarray:
@@ -128,6 +159,23 @@ def _parse_fmt(body: bytes) -> tuple[int, int, int, int, int]:
             raise AudioError("the WAV header says WAVE_FORMAT_EXTENSIBLE but the extension is missing (corrupt header)")
         tag = struct.unpack("<H", body[24:26])[0]  # first two bytes of the SubFormat GUID are the format tag
     return tag, channels, rate, block_align, bits
+
+
+def wav_channels(data: bytes) -> int:
+    """The channel count a WAV file's header declares, reading the header only (ingest checks a download with it;
+    whether the audio itself is whole is the transcriber's question, answered with an error row)."""
+    if len(data) < 12 or data[:4] not in (b"RIFF", b"RF64") or data[8:12] != b"WAVE":
+        raise AudioError(f"not a WAV file: {_sniff(data[:64])}")
+    pos = 12
+    while pos + 8 <= len(data):
+        chunk_id = data[pos : pos + 4]
+        (size,) = struct.unpack("<I", data[pos + 4 : pos + 8])
+        if chunk_id == b"fmt ":
+            return _parse_fmt(data[pos + 8 : pos + 8 + size])[1]
+        if chunk_id == b"data":
+            break
+        pos += 8 + size + (size & 1)
+    raise AudioError("the WAV header has no 'fmt ' chunk (corrupt header)")
 
 
 def read_wav_bytes(data: bytes, *, path: str | None = None) -> Audio:
@@ -242,6 +290,12 @@ def read_wav(path: str | Path) -> Audio:
     return read_wav_bytes(data, path=str(p))
 
 
+def read_pcm16(path: str | Path) -> tuple[np.ndarray, int]:
+    """A WAV file as int16 samples shaped (frames, channels) and its sample rate (tests, the test kit)."""
+    audio = read_wav(path)
+    return audio.pcm16(), audio.sample_rate
+
+
 # ---- processing ----------------------------------------------------------------------------------------------
 def resample(samples: np.ndarray, rate: int, target: int = WHISPER_RATE) -> np.ndarray:
     """Polyphase resampling (scipy ``resample_poly``) to ``target`` Hz, float32, 1-D."""
@@ -284,37 +338,43 @@ def channels_identical(audio: Audio, tolerance: float = 1e-4) -> bool:
     return bool(np.max(np.abs(audio.samples[0] - audio.samples[1])) <= tolerance)
 
 
-# ---- writing (tests, benchmark) -----------------------------------------------------------------------------
-def write_wav(path: str | Path, samples: np.ndarray, rate: int, encoding: str = "PCM16") -> Path:
-    """Write float samples (channels, frames) or (frames,) as PCM16 or μ-law WAV. Used by tests and the bench."""
-    x = np.asarray(samples, dtype=np.float32)
-    if x.ndim == 1:
-        x = x[None, :]
-    channels, frames = x.shape
-    inter = np.clip(x.T.reshape(-1), -1.0, 1.0)
-    if encoding == "PCM16":
-        tag, bits = FORMAT_PCM, 16
-        payload = (np.round(inter * 32767.0)).astype("<i2").tobytes()
-    elif encoding in ("mulaw", "μ-law"):
-        tag, bits = FORMAT_MULAW, 8
-        payload = mulaw_encode(inter).tobytes()
-    else:
-        raise ValueError(f"unsupported encoding {encoding!r}")
+# ---- writing ---------------------------------------------------------------------------------------------------
+def _riff(tag: int, channels: int, rate: int, bits: int, payload: bytes) -> bytes:
     block = channels * bits // 8
     fmt = struct.pack("<HHIIHH", tag, channels, rate, rate * block, block, bits)
     body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(payload)) + payload
     if len(payload) & 1:
         body += b"\x00"
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def pcm16_wav_bytes(pcm: np.ndarray, rate: int) -> bytes:
+    """int16 samples, shape (frames, channels) or (frames,), as a PCM16 WAV file's bytes (frames interleaved)."""
+    x = np.asarray(pcm, dtype=np.int16)
+    if x.ndim == 1:
+        x = x[:, None]
+    return _riff(FORMAT_PCM, int(x.shape[1]), rate, 16, np.ascontiguousarray(x, dtype="<i2").tobytes())
+
+
+def write_wav(path: str | Path, samples: np.ndarray, rate: int, encoding: str = "PCM16") -> Path:
+    """Write samples as a PCM16 or μ-law WAV file: floats in [-1, 1] shaped (channels, frames) or (frames,), or
+    int16 channels shaped (frames, channels) as a recording holds them."""
+    x = np.asarray(samples)
+    if x.dtype == np.int16:
+        inter = (x[:, None] if x.ndim == 1 else x).reshape(-1)
+        channels = 1 if x.ndim == 1 else int(x.shape[1])
+        pcm = inter
+    else:
+        f = x.astype(np.float32)
+        f = f[None, :] if f.ndim == 1 else f
+        channels = int(f.shape[0])
+        pcm = np.round(np.clip(f.T.reshape(-1), -1.0, 1.0) * 32767.0).astype(np.int16)
+    if encoding == "PCM16":
+        data = _riff(FORMAT_PCM, channels, rate, 16, pcm.astype("<i2").tobytes())
+    elif encoding in ("mulaw", "μ-law"):
+        data = _riff(FORMAT_MULAW, channels, rate, 8, mulaw_encode(pcm).tobytes())
+    else:
+        raise ValueError(f"unsupported encoding {encoding!r}")
     p = Path(path)
-    p.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    p.write_bytes(data)
     return p
-
-
-def mulaw_encode(x: np.ndarray) -> np.ndarray:
-    """Float [-1, 1] -> G.711 μ-law bytes (the inverse of the decode table, to the nearest code)."""
-    pcm = np.clip(np.round(np.asarray(x, dtype=np.float64) * 32768.0), -32635, 32635).astype(np.int32)
-    sign = np.where(pcm < 0, 0x80, 0)
-    mag = np.abs(pcm) + 0x84
-    exponent = np.clip(np.floor(np.log2(np.maximum(mag, 1))).astype(np.int32) - 7, 0, 7)
-    mantissa = (mag >> (exponent + 3)) & 0x0F
-    return (~(sign | (exponent << 4) | mantissa) & 0xFF).astype(np.uint8)

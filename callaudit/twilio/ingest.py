@@ -419,7 +419,7 @@ class _Ingest:
         return f"{api_base_url(self.base_url)}/{API_VERSION}/Accounts/{self.account_sid}/Recordings/{recording_sid}.wav"
 
     def download_media(self, recording_sid: str, call_sid: str, channels: int | None) -> None:
-        from callaudit.twilio.media import wav_channels
+        from callaudit.transcription.audio import wav_channels
 
         target = self.landing.media / f"{recording_sid}.wav"
         manifest_path = self.landing.media_manifest / f"{recording_sid}.json"
@@ -469,7 +469,7 @@ class _Ingest:
             return
         try:
             actual_channels = wav_channels(tmp.read_bytes())
-        except Exception as exc:  # wave.Error / EOFError: not a WAV at all
+        except ValueError as exc:  # AudioError: not a WAV at all (a truncated one lands: its error row says so)
             tmp.unlink(missing_ok=True)
             log.warning("media %s is not a WAV file: %s", recording_sid, exc)
             with self.summary_lock:

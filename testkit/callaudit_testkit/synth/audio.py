@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from callaudit.transcription.audio import write_wav
 from callaudit_testkit.synth import telephone as tel
 from callaudit_testkit.synth import tts
 from callaudit_testkit.synth.dialogue import Script, Timeline, estimate_seconds, expected_labels, layout
@@ -132,7 +133,7 @@ def render_call(meta: dict, script: Script, media_dir: str, labels_dir: str) -> 
     pcm = mix_channels(script, timeline, signals, meta["direction"], channels, seed)
     wav_path = Path(media_dir) / f"{meta['recording_sid']}.wav"
     tmp = wav_path.with_suffix(".wav.part")
-    tel.write_wav(tmp, pcm)
+    write_wav(tmp, np.stack(pcm, axis=1) if len(pcm) > 1 else pcm[0], tel.RATE)
     tmp.replace(wav_path)
     label = build_label(meta, script, timeline, channels)
     label_path = Path(labels_dir) / f"{meta['call_sid']}.json"

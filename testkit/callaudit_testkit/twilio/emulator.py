@@ -42,7 +42,6 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from callaudit.errors import UserError
 from callaudit.secrets import Secret
-from callaudit.twilio import media
 from callaudit.twilio.resources import (
     CALL_STATUSES,
     DateFilterError,
@@ -54,6 +53,7 @@ from callaudit.twilio.resources import (
     rebase_call,
     rebase_recording,
 )
+from callaudit_testkit.twilio import media
 from callaudit_testkit.twilio.faults import FaultInjector, FaultPlan, FaultPlanError
 
 log = logging.getLogger("callaudit_testkit.twilio.emulator")

@@ -15,7 +15,6 @@ from __future__ import annotations
 import csv
 import json
 import random
-import wave
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -24,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from callaudit.config import EMULATOR_ACCOUNT_SID
+from callaudit.transcription.audio import pcm16_wav_bytes
 from callaudit.twilio.resources import AGENT_COLUMNS, API_VERSION, rebase_call, rebase_recording, rfc2822
 
 SAMPLE_RATE = 8000
@@ -258,13 +258,9 @@ def tone_wav(path: Path, seconds: float, channels: int) -> int:
     t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
     tones = [440.0, 660.0][:channels] if channels == 2 else [550.0]
     signal = np.stack([0.3 * np.sin(2 * np.pi * freq * t) for freq in tones], axis=1)
-    pcm = (signal * 32767).astype("<i2")
+    pcm = (signal * 32767).astype(np.int16)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(channels)
-        out.setsampwidth(2)
-        out.setframerate(SAMPLE_RATE)
-        out.writeframes(pcm.tobytes())
+    path.write_bytes(pcm16_wav_bytes(pcm, SAMPLE_RATE))
     return path.stat().st_size
 
 

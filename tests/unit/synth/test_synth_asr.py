@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from callaudit_testkit.synth.telephone import read_wav
+
+from callaudit.transcription.audio import read_pcm16
 
 pytestmark = pytest.mark.asr
 
@@ -58,7 +59,7 @@ def test_agent_greeting_is_recognised(whisper, synth_dir, labels):
 
     lab = next(lab for lab in labels if lab["channels"] == 2 and lab["expected"]["greeting"]
                and lab["direction"] == "inbound")
-    x, _ = read_wav(synth_dir / "media" / f"{lab['recording_sid']}.wav")
+    x, _ = read_pcm16(synth_dir / "media" / f"{lab['recording_sid']}.wav")
     wer = {}
     hyps = {}
     for speaker in ("agent", "customer"):

@@ -8,7 +8,9 @@ import wave
 
 from callaudit_testkit.synth import phrases as P
 from callaudit_testkit.synth.pii import luhn_valid
-from callaudit_testkit.synth.telephone import read_wav, rms_dbfs
+from callaudit_testkit.synth.telephone import rms_dbfs
+
+from callaudit.transcription.audio import read_pcm16
 
 DIGIT = {w: str(i) for i, w in enumerate(P.DIGIT_WORDS)}
 
@@ -38,7 +40,7 @@ def test_wav_format_and_length_match_the_recording(synth_dir, recordings):
             assert w.getframerate() == 8000 and w.getsampwidth() == 2
             assert w.getnchannels() == r["channels"]
             assert w.getnframes() == int(r["duration"]) * 8000
-        x, _ = read_wav(path)
+        x, _ = read_pcm16(path)
         assert abs(x.astype(int)).max() < 32000, "speech must not clip"
 
 
@@ -48,7 +50,7 @@ def test_speech_is_on_the_speakers_channel(synth_dir, labels):
     for lab in labels:
         if lab["channels"] != 2:
             continue
-        x, rate = read_wav(synth_dir / "media" / f"{lab['recording_sid']}.wav")
+        x, rate = read_pcm16(synth_dir / "media" / f"{lab['recording_sid']}.wav")
         # Twilio <Dial> layout: channel 1 = parent leg (inbound: customer), channel 2 = child leg (inbound: agent)
         assert lab["agent_channel"] == (2 if lab["direction"] == "inbound" else 1)
         layouts.add((lab["direction"], lab["agent_channel"]))
@@ -68,7 +70,7 @@ def test_speech_is_on_the_speakers_channel(synth_dir, labels):
 
 def test_silence_between_turns_is_near_silent(synth_dir, labels):
     lab = next(lab for lab in labels if lab["channels"] == 2 and len(lab["turns"]) > 4)
-    x, rate = read_wav(synth_dir / "media" / f"{lab['recording_sid']}.wav")
+    x, rate = read_pcm16(synth_dir / "media" / f"{lab['recording_sid']}.wav")
     a, b = lab["turns"][1], lab["turns"][2]
     gap = x[int(a["end"] * rate) + 80: int(b["start"] * rate) - 80]
     if gap.shape[0] > 400:

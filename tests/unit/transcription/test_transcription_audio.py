@@ -182,3 +182,47 @@ def test_identical_channels_are_detected_as_upmixed_mono(tmp_path):
     x = _tone(300, 0.3, 8000)
     assert channels_identical(read_wav(write_wav(tmp_path / "dup.wav", np.stack([x, x]), 8000)))
     assert not channels_identical(read_wav(write_wav(tmp_path / "two.wav", np.stack([x, -x]), 8000)))
+
+
+def test_one_writer_one_reader_int16_round_trip_is_exact(tmp_path):
+    from callaudit.transcription.audio import pcm16_wav_bytes, read_pcm16, read_wav_bytes
+
+    rng = np.random.default_rng(3)
+    pcm = rng.integers(-32768, 32767, size=(4000, 2), dtype=np.int16)
+    path = write_wav(tmp_path / "two.wav", pcm, 8000)
+    got, rate = read_pcm16(path)
+    assert rate == 8000 and np.array_equal(got, pcm)
+    assert path.read_bytes() == pcm16_wav_bytes(pcm, 8000)
+    assert np.array_equal(read_wav_bytes(pcm16_wav_bytes(pcm[:, 0], 8000)).pcm16()[:, 0], pcm[:, 0])
+
+
+def test_wav_channels_reads_the_header_only(tmp_path):
+    """Ingest checks a download with it: a truncated recording still lands (its transcription error row says
+    what is wrong), a μ-law one is a WAV too, an API error body saved as .wav is not."""
+    from callaudit.transcription.audio import AudioError, pcm16_wav_bytes, wav_channels
+
+    stereo = pcm16_wav_bytes(np.zeros((8000, 2), dtype=np.int16), 8000)
+    assert wav_channels(stereo) == 2
+    assert wav_channels(stereo[: len(stereo) // 3]) == 2
+    assert wav_channels(write_wav(tmp_path / "u.wav", np.zeros(800), 8000, encoding="mulaw").read_bytes()) == 1
+    with pytest.raises(AudioError, match="not a WAV file: it looks like JSON"):
+        wav_channels(b'{"code": 20404, "message": "not found"}')
+
+
+def test_there_is_one_audio_module():
+    """WAV reading/writing and μ-law live in callaudit/transcription/audio.py; product and test kit use it."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    offenders = []
+    for path in [*(root / "callaudit").rglob("*.py"), *(root / "testkit").rglob("*.py")]:
+        if path.name == "audio.py" and path.parent.name == "transcription":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import) and any(a.name == "wave" for a in node.names):
+                offenders.append(f"{path.relative_to(root)} imports wave")
+            if isinstance(node, ast.FunctionDef) and ("mulaw" in node.name or node.name in ("read_wav", "write_wav")):
+                offenders.append(f"{path.relative_to(root)} defines {node.name}")
+    assert offenders == []

@@ -8,10 +8,11 @@ error 16113. MP3 is encoded with libmp3lame from PyAV (already installed: faster
 from __future__ import annotations
 
 import io
-import wave
 from dataclasses import dataclass
 
 import numpy as np
+
+from callaudit.transcription.audio import pcm16_wav_bytes, read_wav_bytes, wav_channels
 
 WAV_CONTENT_TYPE = "audio/x-wav"
 MP3_CONTENT_TYPE = "audio/mpeg"
@@ -27,28 +28,13 @@ class Pcm:
         return int(self.samples.shape[1])
 
 
-def read_wav(data: bytes) -> Pcm:
-    with wave.open(io.BytesIO(data), "rb") as src:
-        if src.getsampwidth() != 2:
-            raise ValueError("only PCM16 WAV is supported")
-        channels = src.getnchannels()
-        frames = np.frombuffer(src.readframes(src.getnframes()), dtype="<i2")
-        return Pcm(frames.reshape(-1, channels), src.getframerate())
+def decode_pcm(data: bytes) -> Pcm:
+    audio = read_wav_bytes(data)
+    return Pcm(audio.pcm16(), audio.sample_rate)
 
 
-def wav_channels(data: bytes) -> int:
-    with wave.open(io.BytesIO(data), "rb") as src:
-        return src.getnchannels()
-
-
-def write_wav(pcm: Pcm) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as dst:
-        dst.setnchannels(pcm.channels)
-        dst.setsampwidth(2)
-        dst.setframerate(pcm.sample_rate)
-        dst.writeframes(np.ascontiguousarray(pcm.samples, dtype="<i2").tobytes())
-    return out.getvalue()
+def encode_wav(pcm: Pcm) -> bytes:
+    return pcm16_wav_bytes(pcm.samples, pcm.sample_rate)
 
 
 def downmix(pcm: Pcm) -> Pcm:
@@ -80,13 +66,18 @@ def encode_mp3(pcm: Pcm, bitrate: int = 32_000) -> bytes:
 
 def render(data: bytes, *, requested_channels: int | None, fmt: str) -> tuple[bytes, str]:
     """The media body and content type for a request; raises ValueError for 2 channels from mono."""
-    if fmt == "wav" and requested_channels is None:
-        return data, WAV_CONTENT_TYPE  # as recorded, untouched
-    pcm = read_wav(data)
+    if fmt == "wav":
+        try:
+            declared = wav_channels(data)
+        except ValueError:
+            declared = None  # not a WAV at all: served as stored, like any other bytes Twilio holds
+        if requested_channels is None or declared is None or requested_channels == declared:
+            return data, WAV_CONTENT_TYPE  # as recorded, untouched
+    pcm = decode_pcm(data)
     if requested_channels == 2 and pcm.channels == 1:
         raise ValueError("mono recording")
     if requested_channels == 1:
         pcm = downmix(pcm)
     if fmt == "mp3":
         return encode_mp3(pcm), MP3_CONTENT_TYPE
-    return write_wav(pcm), WAV_CONTENT_TYPE
+    return encode_wav(pcm), WAV_CONTENT_TYPE
