@@ -39,10 +39,8 @@ NAMES_FILE = Path(__file__).resolve().parent / "names_es.txt"
 
 # The four protocol criteria of the original system; each becomes a has_<name> boolean column.
 REQUIRED_CRITERIA = ("greeting", "identification", "help_offer", "farewell")
-SPEAKER_CHOICES = ("agent", "customer", "any")
 NAME_SLOT = "{name}"
 HOTWORDS_MAX_CHARS = 300  # ~100 Whisper tokens; see Scorecard.hotwords
-_CRITERION_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
 # ---- the compiled scorecard -------------------------------------------------------------------------------
@@ -158,14 +156,6 @@ class Section:
     key: str
     label: str
     weight: float | None  # None: the section weighs what its criteria weigh
-
-
-CATEGORY_CONDITIONS = {
-    "missed_steps": "number of protocol criteria judged not met (with at_least: N)",
-    "customer_ends_upset": "the customer's last turns are clearly negative",
-    "escalation_requested": "the customer asked for a supervisor or an authority",
-    "customer_negative": "the customer's overall sentiment is negative",
-}
 
 
 @dataclass(frozen=True)
@@ -417,6 +407,84 @@ def recogniser_hotwords(mode: str = "scorecard",
     return card.hotwords_by_speaker() if mode == "scorecard" else card.hotwords()
 
 
+# ---- the declared schema ----------------------------------------------------------------------------------------
+SCHEMA_PATH = Path(__file__).resolve().parent / "scorecard.schema.json"
+
+
+@lru_cache(maxsize=1)
+def scorecard_schema() -> dict[str, Any]:
+    """The scorecard's JSON Schema (``scorecard.schema.json``, shipped with the package): every key, its type, its
+    range and what it means. Editors that speak YAML language server can validate a scorecard with it too."""
+    import json
+
+    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
+def _schema_validator():
+    from jsonschema import Draft202012Validator
+
+    return Draft202012Validator(scorecard_schema())
+
+
+def _without_nulls(value: Any) -> Any:
+    """``key:`` with nothing after it means "not set" in a scorecard, as if the key were absent."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+_TYPE_WORDS = {"number": "a number", "integer": "a whole number", "boolean": "true or false",
+               "string": "a non-empty text", "array": "a list", "object": "a mapping of keys"}
+
+
+def _did_you_mean(value: Any, choices: list[str]) -> str:
+    close = difflib.get_close_matches(str(value), choices, n=1, cutoff=0.6)
+    return f" — did you mean '{close[0]}'?" if close else f" (one of: {', '.join(choices)})"
+
+
+def schema_problems(data: Any) -> list[tuple[tuple, str]]:
+    """The declared schema's verdict on a parsed scorecard: ``(path, message)`` per problem, in the words the
+    hand-written checks use (unknown keys with a suggestion, missing keys, types, ranges, choices)."""
+    out: list[tuple[tuple, str]] = []
+    for error in _schema_validator().iter_errors(data):
+        path = tuple(error.absolute_path)
+        key = path[-1] if path and isinstance(path[-1], str) else None
+        name = f"'{key}'" if key else "the value"
+        schema, value, kind = error.schema, error.instance, error.validator
+        custom = schema.get(f"x-message-{kind}") or (schema.get("x-message") if kind in ("enum", "anyOf") else None)
+        if custom:
+            choices = [str(c) for c in schema.get("enum", [])]
+            where = path + (value,) if schema.get("x-key") else path  # a bad key: point at the key's own line
+            out.append((where, custom.format(value=value, choices=", ".join(choices),
+                                             hint=_did_you_mean(value, choices) if choices else "")))
+        elif kind == "additionalProperties":
+            allowed = sorted(schema.get("properties", {}))
+            for extra in sorted(set(value) - set(allowed), key=str):
+                close = difflib.get_close_matches(str(extra), allowed, n=1, cutoff=0.6)
+                hint = f" — did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(allowed)})"
+                out.append((path + (extra,), f"unknown key '{extra}'{hint}"))
+        elif kind == "required":
+            out.extend((path, f"missing '{missing}'") for missing in schema["required"] if missing not in value)
+        elif kind == "type":
+            want = schema["type"]
+            out.append((path, f"{name} must be {_TYPE_WORDS.get(want, want)}, got {value!r}"))
+        elif kind in ("minimum", "maximum"):
+            lo, hi = schema.get("minimum", "-inf"), schema.get("maximum", "inf")
+            out.append((path, f"{name} = {value} is out of range [{lo}, {hi}]"))
+        elif kind == "minLength":
+            out.append((path, f"{name} must be a non-empty text, got {value!r}"))
+        elif kind in ("minItems", "minProperties"):
+            out.append((path, f"{name} must not be empty"))
+        elif kind == "enum":
+            out.append((path, f"{name} must be one of {', '.join(map(str, schema['enum']))}, got {value!r}"))
+        else:
+            out.append((path, error.message))
+    return out
+
+
 def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
     try:
         doc = load_marked(text)
@@ -427,6 +495,13 @@ def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
         raise UserError(f"{where}: not valid YAML: {problem}", hint="check indentation and quotes") from None
     v = _Validator(doc, source)
     v.checksum = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    if not isinstance(doc.data, dict):
+        v.err((), "a scorecard is a mapping of keys (version, criteria, ...)")
+        v.raise_if_errors()
+    # the shape first (scorecard.schema.json), then what a schema cannot say (weights, forms, order, references)
+    for path, message in schema_problems(_without_nulls(doc.data)):
+        v.err(path, message)
+    v.raise_if_errors()
     card = v.build()
     v.raise_if_errors()
     assert card is not None
@@ -434,25 +509,6 @@ def parse_scorecard(text: str, source: str = "<scorecard>") -> Scorecard:
 
 
 class _Validator:
-    TOP_KEYS = {
-        "version": "the scorecard version recorded on every audit row, e.g. callaudit-v1.0",
-        "title": "a human title",
-        "language": "BCP-47 language of the phrases, e.g. es-CO",
-        "description": "free text",
-        "matching": "fuzzy matching settings",
-        "criteria": "protocol criteria (greeting, identification, help_offer, farewell, ...)",
-        "forbidden_words": "forbidden-word lexicon and its weight",
-        "customer_sentiment": "weight and buckets of the customer-sentiment component",
-        "categories": "quality categories from the highest score down",
-        "unscored_category": "category of a call that cannot be scored (transcription error, no agent speech)",
-        "review": "manual-review rules",
-        "escalation": "phrases that mean the customer asks for escalation",
-        "metrics": "conversation-metric settings",
-        "sections": "parts of the monitoring form (key -> label, optional weight) that criteria belong to",
-        "category_rules": "category caps beyond score thresholds (missed steps, a customer who ends upset...)",
-        "critical_category": "category of a call with a critical error (default: the last category)",
-    }
-
     def __init__(self, doc: Marked, source: str):
         self.doc = doc
         self.source = source
@@ -479,73 +535,33 @@ class _Validator:
             hint="fix the lines above; `callaudit scorecard check FILE` validates without scoring anything",
         )
 
-    def keys(self, mapping: Any, path: tuple, allowed: dict[str, str] | set[str] | tuple[str, ...]) -> bool:
-        if not isinstance(mapping, dict):
-            self.err(path, f"expected a mapping of keys, got {type(mapping).__name__}")
-            return False
-        for key in mapping:
-            if key not in allowed:
-                close = difflib.get_close_matches(str(key), [str(a) for a in allowed], n=1, cutoff=0.6)
-                hint = f" — did you mean '{close[0]}'?" if close else f" (allowed: {', '.join(sorted(allowed))})"
-                self.err(path + (key,), f"unknown key '{key}'{hint}")
-        return True
-
-    def number(
-        self, mapping: dict, path: tuple, key: str, *, required: bool = False, default: float | None = None,
-        lo: float | None = None, hi: float | None = None,
-    ) -> float | None:
-        if key not in mapping or mapping[key] is None:
-            if required:
-                self.err(path, f"missing '{key}'")
-            return default
-        value = mapping[key]
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            self.err(path + (key,), f"'{key}' must be a number, got {value!r}")
-            return default
-        if (lo is not None and value < lo) or (hi is not None and value > hi):
-            rng = f"[{lo if lo is not None else '-inf'}, {hi if hi is not None else 'inf'}]"
-            self.err(path + (key,), f"'{key}' = {value} is out of range {rng}")
-            return default
-        return float(value)
-
-    def boolean(self, mapping: dict, path: tuple, key: str, default: bool) -> bool:
-        value = mapping.get(key, default)
-        if not isinstance(value, bool):
-            self.err(path + (key,), f"'{key}' must be true or false, got {value!r}")
-            return default
-        return value
-
-    def string(self, mapping: dict, path: tuple, key: str, *, required: bool = False, default: str = "") -> str:
+    # ---- readers: the schema has checked every key, type and range before build() runs -----------------
+    @staticmethod
+    def number(mapping: dict, key: str, default: float | None = None) -> float | None:
         value = mapping.get(key)
-        if value is None:
-            if required:
-                self.err(path, f"missing '{key}'")
-            return default
-        if not isinstance(value, str) or not value.strip():
-            self.err(path + (key,), f"'{key}' must be a non-empty text, got {value!r}")
-            return default
-        return value.strip()
+        return default if value is None else float(value)
 
-    def speaker(self, mapping: dict, path: tuple, default: str) -> str:
-        value = mapping.get("speaker", default)
-        if value not in SPEAKER_CHOICES:
-            self.err(path + ("speaker",), f"speaker must be one of {', '.join(SPEAKER_CHOICES)}, got {value!r}")
-            return default
-        return value
+    @staticmethod
+    def boolean(mapping: dict, key: str, default: bool) -> bool:
+        return bool(mapping.get(key, default))
+
+    @staticmethod
+    def string(mapping: dict, key: str, default: str = "") -> str:
+        value = mapping.get(key)
+        return default if value is None else str(value).strip()
+
+    @staticmethod
+    def text_list(mapping: dict, key: str) -> tuple[str, ...]:
+        return tuple(v.strip() for v in mapping.get(key) or ())
 
     def phrase_list(self, value: Any, path: tuple, fuzzy_min_chars: int, allow_slot: bool) -> tuple[Phrase, ...]:
-        if not isinstance(value, list) or not value:
-            self.err(path, "expected a non-empty list of phrases")
-            return ()
+        value = value or []
         if self.mode == "forms":
             return self.form_list(value, path, allow_slot)
         out: list[Phrase] = []
         seen: set[str] = set()
         for i, item in enumerate(value):
             p = path + (i,)
-            if not isinstance(item, str) or not item.strip():
-                self.err(p, f"a phrase must be a non-empty text, got {item!r}")
-                continue
             text = item.strip()
             slot = NAME_SLOT in text
             braces = re.findall(r"\{[^}]*\}", text)
@@ -581,9 +597,6 @@ class _Validator:
         seen: set[str] = set()
         for i, item in enumerate(value):
             p = path + (i,)
-            if not isinstance(item, str) or not item.strip():
-                self.err(p, f"a phrase form must be a non-empty text, got {item!r}")
-                continue
             text = item.strip()
             braces = [b for b in re.findall(r"\{[^}]*\}", text) if b not in (NAME_SLOT, "{any_name}")]
             if braces:
@@ -609,24 +622,10 @@ class _Validator:
         return tuple(out)
 
     def sections(self, value: Any) -> tuple[Section, ...]:
-        path = ("sections",)
-        if value is None:
-            return ()
-        if not isinstance(value, dict) or not value:
-            self.err(path, "sections must be a mapping of section key -> {label, weight}")
-            return ()
         out = []
-        for key, body in value.items():
-            sp = path + (key,)
-            if not isinstance(key, str) or not _CRITERION_KEY.match(key):
-                self.err(sp, f"section keys are lower_snake_case words, got {key!r}")
-                continue
-            if isinstance(body, str):
-                body = {"label": body}
-            if not self.keys(body, sp, {"label", "weight", "description"}):
-                continue
-            out.append(Section(key, self.string(body, sp, "label", default=key),
-                               self.number(body, sp, "weight", lo=0, hi=100)))
+        for key, body in (value or {}).items():
+            body = {"label": body} if isinstance(body, str) else body
+            out.append(Section(key, self.string(body, "label", default=key), self.number(body, "weight")))
         return tuple(out)
 
     def section_ref(self, body: dict, path: tuple, sections: tuple[Section, ...]) -> str:
@@ -646,35 +645,23 @@ class _Validator:
 
     def category_rules(self, value: Any, categories: tuple[Category, ...]) -> tuple[CategoryRule, ...]:
         path = ("category_rules",)
-        if value is None:
-            return ()
-        if not isinstance(value, list):
-            self.err(path, "category_rules must be a list of {when, at_most, at_least?, reason?}")
-            return ()
         names = [c.name for c in categories]
         out = []
-        for i, item in enumerate(value):
+        for i, item in enumerate(value or []):
             ip = path + (i,)
-            if not self.keys(item, ip, {"when", "at_most", "at_least", "reason"}):
-                continue
-            when = item.get("when")
-            if when not in CATEGORY_CONDITIONS:
-                close = difflib.get_close_matches(str(when), list(CATEGORY_CONDITIONS), n=1, cutoff=0.6)
-                hint = f" — did you mean '{close[0]}'?" if close else f" (one of: {', '.join(CATEGORY_CONDITIONS)})"
-                self.err(ip + ("when",), f"unknown condition {when!r}{hint}")
-                continue
-            at_most = self.string(item, ip, "at_most", required=True)
-            if at_most and at_most not in names:
+            when = item["when"]
+            at_most = self.string(item, "at_most")
+            if at_most not in names:
                 self.err(ip + ("at_most",), f"unknown category '{at_most}' (categories: {', '.join(names)})")
                 continue
-            at_least = self.number(item, ip, "at_least", lo=1, hi=100)
+            at_least = self.number(item, "at_least")
             if when == "missed_steps" and at_least is None:
                 self.err(ip, "missed_steps needs at_least: N")
                 continue
             if when != "missed_steps" and at_least is not None:
                 self.err(ip + ("at_least",), f"at_least only applies to missed_steps, not {when}")
             out.append(CategoryRule(when, at_most, int(at_least) if at_least is not None else None,
-                                    self.string(item, ip, "reason", default=""), self.doc.line(ip)))
+                                    self.string(item, "reason"), self.doc.line(ip)))
         return tuple(out)
 
     def known_names(self, value: Any, path: tuple) -> frozenset[str]:
@@ -696,38 +683,18 @@ class _Validator:
 
     # ---- sections -------------------------------------------------------------------------------------
     def build(self) -> Scorecard | None:
-        data = self.doc.data
-        if data is None:
-            self.err((), "the scorecard is empty")
-            return None
-        if not self.keys(data, (), self.TOP_KEYS):
-            return None
-        version = self.string(data, (), "version", required=True, default="unversioned")
-        if version != "unversioned" and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._\-]*", version):
-            self.err(("version",), f"version must be a plain identifier like callaudit-v1.0, got {version!r}")
-
-        matching = data.get("matching") or {}
-        self.keys(matching, ("matching",), {"fuzzy_threshold", "fuzzy_min_chars", "name_stopwords", "mode",
-                                            "names", "undetermined_below", "near_miss_threshold",
-                                            "name_threshold"})
+        data = _without_nulls(self.doc.data)  # its shape is the schema's (checked before build)
+        version = self.string(data, "version")
+        matching = data.get("matching", {})
         mp = ("matching",)
-        mode = matching.get("mode", "phrases") if isinstance(matching, dict) else "phrases"
-        if mode not in ("phrases", "forms"):
-            self.err(mp + ("mode",), f"mode must be 'phrases' (fixed phrases, v1) or 'forms' (phrase forms), "
-                                     f"got {mode!r}")
-            mode = "phrases"
-        self.mode = mode
+        mode = self.mode = matching.get("mode", "phrases")
         known = self.known_names(matching.get("names", "builtin" if mode == "forms" else None), mp + ("names",))
-        undetermined = self.number(matching, mp, "undetermined_below", lo=0, hi=1)
-        near_miss = self.number(matching, mp, "near_miss_threshold", default=60.0, lo=30, hi=100)
-        threshold = self.number(matching, mp, "fuzzy_threshold", default=85, lo=50, hi=100)
-        name_threshold = self.number(matching, mp, "name_threshold", default=85, lo=50, hi=100)
-        min_chars = int(self.number(matching, mp, "fuzzy_min_chars", default=8, lo=1, hi=100) or 8)
-        stop = matching.get("name_stopwords", [])
-        if not isinstance(stop, list) or not all(isinstance(s, str) for s in stop):
-            self.err(mp + ("name_stopwords",), "name_stopwords must be a list of words")
-            stop = []
-        stopwords = frozenset(normalize(s) for s in stop)
+        undetermined = self.number(matching, "undetermined_below")
+        near_miss = self.number(matching, "near_miss_threshold", default=60.0)
+        threshold = self.number(matching, "fuzzy_threshold", default=85)
+        name_threshold = self.number(matching, "name_threshold", default=85)
+        min_chars = int(self.number(matching, "fuzzy_min_chars", default=8))
+        stopwords = frozenset(normalize(s) for s in matching.get("name_stopwords", []))
 
         sections = self.sections(data.get("sections"))
         self._sections = sections
@@ -736,11 +703,11 @@ class _Validator:
         sentiment = self.sentiment(data.get("customer_sentiment"))
         categories = self.categories(data.get("categories"))
         rules = self.category_rules(data.get("category_rules"), categories)
-        critical_category = self.string(data, (), "critical_category", default=categories[-1].name)
+        critical_category = self.string(data, "critical_category", default=categories[-1].name)
         if critical_category not in [c.name for c in categories]:
             self.err(("critical_category",), f"unknown category '{critical_category}' "
                                              f"(categories: {', '.join(c.name for c in categories)})")
-        unscored = self.string(data, (), "unscored_category", default="Sin Evaluar")
+        unscored = self.string(data, "unscored_category", default="Sin Evaluar")
         review = self.review(data.get("review"))
         escalation = self.escalation(data.get("escalation"), min_chars)
         metrics = self.metrics(data.get("metrics"))
@@ -754,8 +721,8 @@ class _Validator:
 
         return Scorecard(
             version=version,
-            title=self.string(data, (), "title", default=version),
-            language=self.string(data, (), "language", default="es-CO"),
+            title=self.string(data, "title", default=version),
+            language=self.string(data, "language", default="es-CO"),
             path=self.source,
             fuzzy_threshold=float(threshold or 85),
             fuzzy_min_chars=min_chars,
@@ -807,30 +774,12 @@ class _Validator:
         sentiment = replace(sentiment, weight=share.get("customer_sentiment", sentiment.weight))
         return criteria, forbidden, sentiment
 
-    CRITERION_KEYS = {
-        "label", "description", "weight", "speaker", "window", "phrases", "patterns", "not_applicable",
-        "agent_name", "section", "critical", "hotwords",
-    }
-    WINDOW_KEYS = {"first_seconds", "first_turns", "last_seconds", "last_turns"}
-    NA_KEYS = {"call_shorter_than", "no_agent_speech"}
-
     def criteria(self, section: Any, min_chars: int) -> dict[str, Criterion]:
         path = ("criteria",)
-        if section is None:
-            self.err((), "missing 'criteria'")
-            return {}
-        if not isinstance(section, dict):
-            self.err(path, "criteria must be a mapping of criterion name -> rules")
-            return {}
         out: dict[str, Criterion] = {}
         for key, body in section.items():
             cp = path + (key,)
-            if not isinstance(key, str) or not _CRITERION_KEY.match(key):
-                self.err(cp, f"criterion names are lower_snake_case words, got {key!r}")
-                continue
-            if not self.keys(body, cp, self.CRITERION_KEYS):
-                continue
-            weight = self.number(body, cp, "weight", required=True, default=0.0, lo=0, hi=100)
+            weight = self.number(body, "weight", default=0.0)
             window = self.window(body.get("window"), cp + ("window",))
             phrases = self.phrase_list(body.get("phrases"), cp + ("phrases",), min_chars, allow_slot=True)
             patterns = []
@@ -844,29 +793,24 @@ class _Validator:
             if isinstance(body.get("agent_name"), dict):
                 agent_name, agent_name_window = True, self.window(body["agent_name"], cp + ("agent_name",))
             else:
-                agent_name = self.boolean(body, cp, "agent_name", False)
-            na = body.get("not_applicable") or {}
-            na_short = None
-            na_silent = True
-            if self.keys(na, cp + ("not_applicable",), self.NA_KEYS):
-                na_short = self.number(na, cp + ("not_applicable",), "call_shorter_than", lo=0, hi=3600)
-                na_silent = self.boolean(na, cp + ("not_applicable",), "no_agent_speech", True)
+                agent_name = self.boolean(body, "agent_name", False)
+            na = body.get("not_applicable", {})
             out[key] = Criterion(
                 key=key,
-                label=self.string(body, cp, "label", default=key),
+                label=self.string(body, "label", default=key),
                 weight=float(weight or 0.0),
-                speaker=self.speaker(body, cp, "agent"),
+                speaker=body.get("speaker", "agent"),
                 window=window,
                 phrases=phrases,
                 patterns=tuple(patterns),
-                na_call_shorter_than=na_short,
-                na_no_agent_speech=na_silent,
-                description=self.string(body, cp, "description", default=""),
+                na_call_shorter_than=self.number(na, "call_shorter_than"),
+                na_no_agent_speech=self.boolean(na, "no_agent_speech", True),
+                description=self.string(body, "description"),
                 agent_name=agent_name,
                 agent_name_window=agent_name_window,
                 section=self.section_ref(body, cp, self._sections),
-                critical=self.boolean(body, cp, "critical", False),
-                hotwords=self.text_list(body, cp, "hotwords"),
+                critical=self.boolean(body, "critical", False),
+                hotwords=self.text_list(body, "hotwords"),
             )
         for req in REQUIRED_CRITERIA:
             if req not in out and req not in section:
@@ -876,51 +820,22 @@ class _Validator:
         return out
 
     def window(self, value: Any, path: tuple) -> Window:
-        if value is None:
-            return Window()
-        if not self.keys(value, path, self.WINDOW_KEYS):
-            return Window()
-        fs = self.number(value, path, "first_seconds", lo=0.1, hi=3600)
-        ft = self.number(value, path, "first_turns", lo=1, hi=1000)
-        ls = self.number(value, path, "last_seconds", lo=0.1, hi=3600)
-        lt = self.number(value, path, "last_turns", lo=1, hi=1000)
-        for key, v in (("first_turns", ft), ("last_turns", lt)):
-            if v is not None and v != int(v):
-                self.err(path + (key,), f"'{key}' must be a whole number of turns, got {v:g}")
+        value = value or {}
+        fs, ft = self.number(value, "first_seconds"), self.number(value, "first_turns")
+        ls, lt = self.number(value, "last_seconds"), self.number(value, "last_turns")
         if (fs is not None or ft is not None) and (ls is not None or lt is not None):
             self.err(path, "a window is either at the start (first_*) or at the end (last_*), not both")
         return Window(fs, int(ft) if ft else None, ls, int(lt) if lt else None)
 
-    FORBIDDEN_KEYS = {"label", "weight", "speaker", "penalty_per_expression", "expressions", "min_word_probability",
-                      "critical", "section"}
-
     def forbidden(self, section: Any) -> ForbiddenRules:
         path = ("forbidden_words",)
-        empty = ForbiddenRules("Lenguaje prohibido", 0.0, "agent", 1.0, ())
-        if section is None:
-            self.err((), "missing 'forbidden_words'")
-            return empty
-        if not self.keys(section, path, self.FORBIDDEN_KEYS):
-            return empty
         exprs: list[ForbiddenExpression] = []
-        items = section.get("expressions")
-        if not isinstance(items, list) or not items:
-            self.err(path + ("expressions",), "expected a non-empty list of expressions")
-            items = []
         seen: dict[tuple[str, ...], str] = {}
-        for i, item in enumerate(items):
+        for i, item in enumerate(section["expressions"]):
             ip = path + ("expressions", i)
-            if isinstance(item, str):
-                item = {"canonical": item}
-            if not self.keys(item, ip, {"canonical", "variants"}):
-                continue
-            canonical = self.string(item, ip, "canonical", required=True)
-            if not canonical:
-                continue
-            variants = item.get("variants") or []
-            if not isinstance(variants, list) or not all(isinstance(x, str) for x in variants):
-                self.err(ip + ("variants",), "variants must be a list of texts")
-                variants = []
+            item = {"canonical": item} if isinstance(item, str) else item
+            canonical = self.string(item, "canonical")
+            variants = item.get("variants", [])
             forms: list[tuple[str, ...]] = []
             for text in [canonical, *variants]:
                 for toks in self.expression_forms(text, ip):
@@ -933,15 +848,13 @@ class _Validator:
             if forms:
                 exprs.append(ForbiddenExpression(canonical, tuple(forms), self.doc.line(ip)))
         return ForbiddenRules(
-            label=self.string(section, path, "label", default="Lenguaje prohibido"),
-            weight=float(self.number(section, path, "weight", required=True, default=0.0, lo=0, hi=100) or 0.0),
-            speaker=self.speaker(section, path, "agent"),
-            penalty_per_expression=float(
-                self.number(section, path, "penalty_per_expression", default=1.0, lo=0.0, hi=1.0) or 0.0
-            ),
+            label=self.string(section, "label", default="Lenguaje prohibido"),
+            weight=float(self.number(section, "weight", default=0.0)),
+            speaker=section.get("speaker", "agent"),
+            penalty_per_expression=float(self.number(section, "penalty_per_expression", default=1.0)),
             expressions=tuple(exprs),
-            min_word_probability=self.number(section, path, "min_word_probability", lo=0.0, hi=1.0),
-            critical=self.boolean(section, path, "critical", False),
+            min_word_probability=self.number(section, "min_word_probability"),
+            critical=self.boolean(section, "critical", False),
             section=self.section_ref(section, path, self._sections),
         )
 
@@ -965,22 +878,15 @@ class _Validator:
             self.err(path, f"'{text}': forbidden expressions take no {NAME_SLOT} and no gaps")
             return []
         return readings
-    SENTIMENT_KEYS = {"label", "weight", "full_at", "zero_at", "negative_below", "positive_above", "lexicon",
-                      "scoring", "earn", "ends_upset", "section"}
-
-    def sentiment(self, section: Any) -> SentimentRules:
+    def sentiment(self, section: dict) -> SentimentRules:
         path = ("customer_sentiment",)
-        if section is None:
-            self.err((), "missing 'customer_sentiment'")
-            return SentimentRules("Sentimiento del cliente", 0.0, 0.0, -0.6, -0.2, 0.2)
-        self.keys(section, path, self.SENTIMENT_KEYS)
-        full_at = self.number(section, path, "full_at", default=0.0, lo=-1, hi=1)
-        zero_at = self.number(section, path, "zero_at", default=-0.6, lo=-1, hi=1)
-        if full_at is not None and zero_at is not None and zero_at >= full_at:
+        full_at = self.number(section, "full_at", default=0.0)
+        zero_at = self.number(section, "zero_at", default=-0.6)
+        if zero_at >= full_at:
             self.err(path + ("zero_at",), f"zero_at ({zero_at:g}) must be below full_at ({full_at:g})")
-        neg = self.number(section, path, "negative_below", default=-0.2, lo=-1, hi=1)
-        pos = self.number(section, path, "positive_above", default=0.2, lo=-1, hi=1)
-        if neg is not None and pos is not None and neg > pos:
+        neg = self.number(section, "negative_below", default=-0.2)
+        pos = self.number(section, "positive_above", default=0.2)
+        if neg > pos:
             self.err(path + ("negative_below",), f"negative_below ({neg:g}) must not exceed positive_above ({pos:g})")
         lexicon = None
         if section.get("lexicon"):
@@ -990,114 +896,67 @@ class _Validator:
             if not lexicon.is_file():
                 self.err(path + ("lexicon",), f"lexicon file not found: {lexicon}")
                 lexicon = None
-        scoring = section.get("scoring", "linear")
-        if scoring not in ("linear", "bucket"):
-            self.err(path + ("scoring",), f"scoring must be 'linear' or 'bucket', got {scoring!r}")
-            scoring = "linear"
-        earn = dict(SentimentRules.bucket_earn)
-        if section.get("earn") is not None and self.keys(section["earn"], path + ("earn",), set(earn)):
-            for bucket in earn:
-                value = self.number(section["earn"], path + ("earn",), bucket, lo=0, hi=1)
-                if value is not None:
-                    earn[bucket] = value
-        upset_turns, upset_below = 2, None
-        ends = section.get("ends_upset")
-        if ends is not None and self.keys(ends, path + ("ends_upset",), {"last_turns", "below"}):
-            upset_turns = int(self.number(ends, path + ("ends_upset",), "last_turns", default=2, lo=1, hi=20) or 2)
-            upset_below = self.number(ends, path + ("ends_upset",), "below", required=True, lo=-1, hi=1)
+        earn = {**dict(SentimentRules.bucket_earn), **{k: float(v) for k, v in section.get("earn", {}).items()}}
+        ends = section.get("ends_upset", {})
         return SentimentRules(
-            scoring=scoring,
+            scoring=section.get("scoring", "linear"),
             bucket_earn=tuple(earn.items()),
-            ends_upset_turns=upset_turns,
-            ends_upset_below=upset_below,
+            ends_upset_turns=int(self.number(ends, "last_turns", default=2)),
+            ends_upset_below=self.number(ends, "below"),
             section=self.section_ref(section, path, self._sections),
-            label=self.string(section, path, "label", default="Sentimiento del cliente"),
-            weight=float(self.number(section, path, "weight", required=True, default=0.0, lo=0, hi=100) or 0.0),
-            full_at=float(full_at if full_at is not None else 0.0),
-            zero_at=float(zero_at if zero_at is not None else -0.6),
-            negative_below=float(neg if neg is not None else -0.2),
-            positive_above=float(pos if pos is not None else 0.2),
+            label=self.string(section, "label", default="Sentimiento del cliente"),
+            weight=float(self.number(section, "weight", default=0.0)),
+            full_at=full_at,
+            zero_at=zero_at,
+            negative_below=neg,
+            positive_above=pos,
             lexicon=lexicon,
         )
 
-    def categories(self, section: Any) -> tuple[Category, ...]:
+    def categories(self, section: list) -> tuple[Category, ...]:
         path = ("categories",)
-        if not isinstance(section, list) or not section:
-            self.err(path if section is not None else (), "categories must be a non-empty list of {name, min_score}")
-            return (Category("Requiere Atención", 0.0),)
         out: list[Category] = []
         for i, item in enumerate(section):
             ip = path + (i,)
-            if not self.keys(item, ip, {"name", "min_score"}):
-                continue
-            name = self.string(item, ip, "name", required=True)
-            score = self.number(item, ip, "min_score", required=True, lo=0, hi=100)
-            if name and score is not None:
-                if out and score >= out[-1].min_score:
-                    self.err(
-                        ip + ("min_score",),
-                        f"categories go from the highest score down: '{name}' min_score {score:g} must be below "
-                        f"'{out[-1].name}' ({out[-1].min_score:g})",
-                    )
-                if any(c.name == name for c in out):
-                    self.err(ip + ("name",), f"category '{name}' appears twice")
-                out.append(Category(name, score))
-        if out and out[-1].min_score != 0:
+            name, score = self.string(item, "name"), float(item["min_score"])
+            if out and score >= out[-1].min_score:
+                self.err(
+                    ip + ("min_score",),
+                    f"categories go from the highest score down: '{name}' min_score {score:g} must be below "
+                    f"'{out[-1].name}' ({out[-1].min_score:g})",
+                )
+            if any(c.name == name for c in out):
+                self.err(ip + ("name",), f"category '{name}' appears twice")
+            out.append(Category(name, score))
+        if out[-1].min_score != 0:
             self.err(path, f"the last category must have min_score 0 so every score has one (got {out[-1].min_score:g})")
-        return tuple(out) or (Category("Requiere Atención", 0.0),)
+        return tuple(out)
 
-    REVIEW_KEYS = {
-        "low_score_below", "forbidden_word", "very_negative_customer_below", "low_confidence_below",
-        "escalation", "transcription_error", "no_agent_speech",
-    }
-
-    def review(self, section: Any) -> ReviewRules:
-        path = ("review",)
-        section = section if section is not None else {}
-        self.keys(section, path, self.REVIEW_KEYS)
-        if not isinstance(section, dict):
-            section = {}
+    def review(self, section: dict | None) -> ReviewRules:
+        section = section or {}
         return ReviewRules(
-            low_score_below=self.number(section, path, "low_score_below", lo=0, hi=100),
-            forbidden_word=self.boolean(section, path, "forbidden_word", True),
-            very_negative_customer_below=self.number(section, path, "very_negative_customer_below", lo=-1, hi=1),
-            low_confidence_below=self.number(section, path, "low_confidence_below", lo=0, hi=1),
-            escalation=self.boolean(section, path, "escalation", True),
-            transcription_error=self.boolean(section, path, "transcription_error", True),
-            no_agent_speech=self.boolean(section, path, "no_agent_speech", True),
+            low_score_below=self.number(section, "low_score_below"),
+            forbidden_word=self.boolean(section, "forbidden_word", True),
+            very_negative_customer_below=self.number(section, "very_negative_customer_below"),
+            low_confidence_below=self.number(section, "low_confidence_below"),
+            escalation=self.boolean(section, "escalation", True),
+            transcription_error=self.boolean(section, "transcription_error", True),
+            no_agent_speech=self.boolean(section, "no_agent_speech", True),
         )
 
-    def escalation(self, section: Any, min_chars: int) -> EscalationRules:
-        path = ("escalation",)
+    def escalation(self, section: dict | None, min_chars: int) -> EscalationRules:
         if section is None:
             return EscalationRules("customer", ())
-        if not self.keys(section, path, {"speaker", "phrases", "hotwords"}):
-            return EscalationRules("customer", ())
         return EscalationRules(
-            speaker=self.speaker(section, path, "customer"),
-            phrases=self.phrase_list(section.get("phrases"), path + ("phrases",), min_chars, allow_slot=False),
-            hotwords=self.text_list(section, path, "hotwords"),
+            speaker=section.get("speaker", "customer"),
+            phrases=self.phrase_list(section.get("phrases"), ("escalation", "phrases"), min_chars, allow_slot=False),
+            hotwords=self.text_list(section, "hotwords"),
         )
 
-    def text_list(self, mapping: dict, path: tuple, key: str) -> tuple[str, ...]:
-        value = mapping.get(key)
-        if value is None:
-            return ()
-        if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
-            self.err(path + (key,), f"'{key}' must be a list of texts")
-            return ()
-        return tuple(v.strip() for v in value)
-
-    def metrics(self, section: Any) -> MetricsRules:
-        path = ("metrics",)
-        section = section if section is not None else {}
-        self.keys(section, path, {"min_overlap_seconds", "turn_gap_seconds", "long_silence_seconds"})
-        if not isinstance(section, dict):
-            section = {}
+    def metrics(self, section: dict | None) -> MetricsRules:
+        section = section or {}
         return MetricsRules(
-            min_overlap_seconds=float(self.number(section, path, "min_overlap_seconds", default=0.5, lo=0, hi=10) or 0),
-            turn_gap_seconds=float(self.number(section, path, "turn_gap_seconds", default=0.8, lo=0, hi=10) or 0),
-            long_silence_seconds=float(
-                self.number(section, path, "long_silence_seconds", default=20.0, lo=1, hi=3600) or 20.0
-            ),
+            min_overlap_seconds=float(self.number(section, "min_overlap_seconds", default=0.5)),
+            turn_gap_seconds=float(self.number(section, "turn_gap_seconds", default=0.8)),
+            long_silence_seconds=float(self.number(section, "long_silence_seconds", default=20.0)),
         )
