@@ -11,7 +11,9 @@ decorators (metrics in the event log). Open-source Spark has no expectations, so
 by :func:`apply_rules`. Either way, quarantine tables are computed by :func:`quarantine_rows` from the same rules.
 
 A constraint may name a constant of :mod:`callaudit.contracts` as ``${NAME}`` (rendered as a SQL literal), so the
-rule and the code share one value.
+rule and the code share one value, and a value of the scorecard as ``${scorecard.categories}``. A rule with
+``each_criterion: true`` is written once with ``{criterion}`` and holds for every criterion of the scorecard (the
+instances joined with AND), so a criterion added to the YAML is checked without editing the rules.
 
 A row *violates* a rule when the constraint is false **or NULL** — write constraints with explicit
 ``IS NULL OR ...`` where NULL is acceptable.
@@ -30,7 +32,7 @@ from callaudit.config import PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 ACTIONS = ("warn", "drop", "fail")
-_RULE_KEYS = {"name", "constraint", "action", "why"}
+_RULE_KEYS = {"name", "constraint", "action", "why", "each_criterion"}
 _FILE_KEYS = {"dataset", "layer", "description", "rules"}
 
 
@@ -41,10 +43,34 @@ class ExpectationError(ValueError):
 _CONTRACT_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def render_constraint(constraint: str) -> str:
-    """Replace ``${NAME}`` with the SQL literal of ``callaudit.contracts.NAME`` (KeyError names the unknown one)."""
+_SCORECARD_REF = re.compile(r"\$\{scorecard\.([A-Za-z_]+)\}")
+
+
+def _scorecard(scorecard_path: str | None):
+    from callaudit.scoring import cached_scorecard
+
+    return cached_scorecard(scorecard_path or None)
+
+
+def _scorecard_literal(name: str, scorecard_path: str | None) -> str:
     from callaudit import contracts
 
+    card = _scorecard(scorecard_path)
+    if name == "categories":  # the scorecard's categories plus its unscored one
+        return contracts.sql_literal(tuple([c.name for c in card.categories] + [card.unscored_category]))
+    raise KeyError(f"unknown scorecard value {name!r} (known: categories)")
+
+
+def render_constraint(constraint: str, scorecard_path: str | None = None, *, each_criterion: bool = False) -> str:
+    """Replace ``${NAME}`` with the SQL literal of ``callaudit.contracts.NAME`` and ``${scorecard.categories}``
+    with the scorecard's; with ``each_criterion`` the constraint holds for every criterion (KeyError names an
+    unknown reference)."""
+    from callaudit import contracts
+
+    if each_criterion:
+        keys = list(_scorecard(scorecard_path).criteria)
+        constraint = " AND ".join(f"({constraint.replace('{criterion}', k)})" for k in keys)
+    constraint = _SCORECARD_REF.sub(lambda m: _scorecard_literal(m.group(1), scorecard_path), constraint)
     return _CONTRACT_REF.sub(lambda m: contracts.sql_literal(contracts.value(m.group(1))), constraint)
 
 
@@ -71,7 +97,7 @@ class Expectations:
         return f"quarantine_{self.dataset}"
 
 
-def load_file(path: Path) -> Expectations:
+def load_file(path: Path, scorecard_path: str | None = None) -> Expectations:
     try:
         data = yaml.safe_load(path.read_text())
     except yaml.YAMLError as exc:
@@ -100,7 +126,8 @@ def load_file(path: Path) -> Expectations:
             raise ExpectationError(f"{where}: duplicate rule name {raw['name']!r}")
         seen.add(raw["name"])
         try:
-            constraint = render_constraint(" ".join(str(raw["constraint"]).split()))
+            constraint = render_constraint(" ".join(str(raw["constraint"]).split()), scorecard_path,
+                                           each_criterion=bool(raw.get("each_criterion")))
         except KeyError as exc:
             raise ExpectationError(f"{where} ({raw['name']}): {exc.args[0]}") from None
         rules.append(Rule(raw["name"], constraint, raw["action"], raw.get("why", "")))
@@ -108,17 +135,17 @@ def load_file(path: Path) -> Expectations:
 
 
 @cache
-def load(dataset: str, directory: str | None = None) -> Expectations:
+def load(dataset: str, directory: str | None = None, scorecard_path: str | None = None) -> Expectations:
     """Rules for ``dataset`` (an empty set when it has no expectations file)."""
     path = Path(directory or EXPECTATIONS_DIR) / f"{dataset}.yml"
     if not path.exists():
         return Expectations(dataset, "")
-    return load_file(path)
+    return load_file(path, scorecard_path)
 
 
-def load_all(directory: Path | None = None) -> dict[str, Expectations]:
+def load_all(directory: Path | None = None, scorecard_path: str | None = None) -> dict[str, Expectations]:
     directory = directory or EXPECTATIONS_DIR
-    return {p.stem: load_file(p) for p in sorted(directory.glob("*.yml"))}
+    return {p.stem: load_file(p, scorecard_path) for p in sorted(directory.glob("*.yml"))}
 
 
 # ---- Spark side (imported lazily so the rules can be read without pyspark) ----------------------------------

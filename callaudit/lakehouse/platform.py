@@ -29,6 +29,17 @@ PLATFORMS = ("local", "workspace")
 PLATFORM_CONF_KEY = "callaudit.platform"
 
 
+def _session_conf(key: str) -> str | None:
+    """A key of the active Spark session's configuration, or None (no session, no key). Never starts a session."""
+    try:
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.getActiveSession()
+        return (session.conf.get(key, None) or None) if session is not None else None
+    except Exception:  # no JVM / no Connect server / conf not readable
+        return None
+
+
 def _session_platform() -> str | None:
     """``callaudit.platform`` from the active Spark session's configuration, or None (no session, no key).
 
@@ -140,7 +151,8 @@ class Datasets:
         return self._dp
 
     def expectations(self, name: str) -> ex.Expectations:
-        return ex.load(name, self._expectations_dir)
+        # rules written per criterion or with the scorecard's categories follow the scorecard this update scores with
+        return ex.load(name, self._expectations_dir, _session_conf("callaudit.scorecard_path"))
 
     def _declare(self, kind: str, name: str, comment: str, **kwargs) -> Callable:
         def decorator(fn: Callable) -> Callable:

@@ -19,7 +19,7 @@ from callaudit.config import PROJECT_ROOT
 from callaudit.errors import UserError
 
 SUITES_DIR = PROJECT_ROOT / "expectations" / "gx"
-RESERVED = {"type", "why"}
+RESERVED = {"type", "why", "each_criterion"}
 
 
 @dataclass(frozen=True)
@@ -78,6 +78,18 @@ def _resolve(value: Any, scorecard_path: str | Path | None) -> Any:
     return value
 
 
+def _per_criterion(entry: dict[str, Any], scorecard_path: str | Path | None) -> list[dict[str, Any]]:
+    """An entry with ``each_criterion: true`` becomes one expectation per criterion of the scorecard, with
+    ``{criterion}`` replaced in its texts (``column: has_{criterion}``); any other entry is itself."""
+    if not entry.get("each_criterion"):
+        return [entry]
+    from callaudit.scoring import cached_scorecard
+
+    keys = cached_scorecard(str(scorecard_path) if scorecard_path else None).criteria
+    return [{k: v.replace("{criterion}", key) if isinstance(v, str) else v for k, v in entry.items()}
+            for key in keys]
+
+
 def load_spec(path: Path, scorecard_path: str | Path | None = None) -> SuiteSpec:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -87,10 +99,11 @@ def load_spec(path: Path, scorecard_path: str | Path | None = None) -> SuiteSpec
         for i, entry in enumerate(raw["expectations"], 1):
             if not isinstance(entry, dict) or "type" not in entry:
                 raise ValueError(f"expectation #{i} has no 'type'")
-            kwargs = {k: _resolve(v, scorecard_path) for k, v in entry.items() if k not in RESERVED}
-            spec = ExpectationSpec(str(entry["type"]), kwargs, entry.get("why"))
-            _gx_expectation(spec)  # fail early on unknown types or arguments
-            items.append(spec)
+            for instance in _per_criterion(entry, scorecard_path):
+                kwargs = {k: _resolve(v, scorecard_path) for k, v in instance.items() if k not in RESERVED}
+                spec = ExpectationSpec(str(instance["type"]), kwargs, instance.get("why"))
+                _gx_expectation(spec)  # fail early on unknown types or arguments
+                items.append(spec)
     except (OSError, yaml.YAMLError, ValueError, TypeError) as exc:
         raise UserError(f"invalid Great Expectations suite {path}: {exc}",
                         hint="see expectations/gx/README.md for the format") from None

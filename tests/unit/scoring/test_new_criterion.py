@@ -27,3 +27,19 @@ def test_a_criterion_in_the_yaml_is_a_column_of_the_audit_row(tmp_path):
     assert row["has_summary"] is False and "summary" in row["missed_criteria"]
     assert row["quality_score"] < audit_to_row(done)["quality_score"]
     assert missed.to_dict()["has_summary"] is False
+
+
+def test_a_criterion_in_the_yaml_is_checked_by_the_data_quality_rules(tmp_path):
+    """The pipeline rule and the GX suite are written once per criterion: the new one is checked too."""
+    from callaudit.lakehouse import expectations as ex
+    from callaudit.quality.suites import load_specs
+
+    path = str(scorecard_with_summary(tmp_path))
+    rules = {r.name: r.constraint for r in ex.load_all(scorecard_path=path)["twilio_call_audits"].rules}
+    assert "(has_summary IS NOT NULL OR array_contains(undetermined_criteria, 'summary'))" in \
+        rules["step_null_only_when_undetermined"]
+    assert rules["step_null_only_when_undetermined"].count(" AND ") == 4
+    suite = next(s for s in load_specs(scorecard_path=path) if s.table == "twilio_call_audits")
+    not_null = [e.kwargs["column"] for e in suite.expectations
+                if e.type == "expect_column_values_to_not_be_null" and e.kwargs["column"].startswith("has_")]
+    assert not_null == ["has_greeting", "has_identification", "has_help_offer", "has_farewell", "has_summary"]
