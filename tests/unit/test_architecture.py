@@ -292,3 +292,21 @@ def test_a_dataclass_field_becomes_a_spark_column():
 
     with pytest.raises(TypeError, match="no Spark type"):
         struct_of(Odd)
+
+
+def test_the_wheel_holds_the_product_and_its_default_scorecard():
+    """What `pip wheel .` packs (setuptools' own package finder with pyproject's settings): the product, the UDFs
+    and the shipped scorecards (an installed `callaudit score` finds its default form) — never the test kit."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    cfg = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+    packages = find_packages(where=str(ROOT), include=cfg["packages"]["find"]["include"])
+    assert {"callaudit", "callaudit.scoring", "callaudit.transcription", "udfs", "scorecards"} <= set(packages)
+    assert not [p for p in packages if p.split(".")[0] in ("callaudit_testkit", "tests", "testkit")]
+    assert cfg["package-data"]["scorecards"] == ["*.yml"]
+    from callaudit.scoring.scorecard import DEFAULT_SCORECARD, SCHEMA_PATH
+
+    assert DEFAULT_SCORECARD.parent == ROOT / "scorecards" and (ROOT / "scorecards" / "__init__.py").is_file()
+    assert SCHEMA_PATH.parent.name == "scoring"  # package data of callaudit (**/*.json)
