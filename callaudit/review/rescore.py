@@ -66,7 +66,7 @@ def rescore(settings: Settings, scorecard: Path, *, spark=None) -> Rescored:
     calls = table("twilio_calls")
     audits = transcripts.silver_call_audits(table("silver_transcriptions"), table("silver_calls"),
                                             make_score_call(str(path)), table("agent_directory"))
-    gold = marts.twilio_call_audits(audits, calls).select(
+    gold = marts.twilio_call_audits(audits, calls, card).select(
         "*", F.lit(str(path)).alias("scorecard_path"), F.current_timestamp().alias("rescored_at"))
     ref = _side_table_ref(settings, lake)
     writer = (gold.write.format("delta").mode("overwrite").option("mergeSchema", "true")

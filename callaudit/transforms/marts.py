@@ -10,6 +10,7 @@ from pyspark.sql import Column, DataFrame
 from pyspark.sql import functions as F
 
 from callaudit.contracts import CRITICAL_BELOW, PROBLEM_BELOW, QUALITY_TARGET, UNASSIGNED_AGENT
+from callaudit.scoring import Scorecard, audit_columns
 
 # the original system's columns first; the has_<criterion> columns (one per criterion of the scorecard, in its order)
 # go where the original's four steps were
@@ -26,17 +27,21 @@ KPI_TARGETS = [
 ]
 
 
-def twilio_call_audits(audits: DataFrame, calls: DataFrame) -> DataFrame:
+def twilio_call_audits(audits: DataFrame, calls: DataFrame, card: Scorecard | None = None) -> DataFrame:
     """One audit per recording, with the call's agent, vendor, team and start time (agent attribution stays
-    current with the agent directory; the scores themselves were computed once, see ``scorecard_version``)."""
+    current with the agent directory; the scores themselves were computed once, see ``scorecard_version``).
+
+    The audit columns are the scorecard's (``card``, default the shipped one): read from it, not from
+    ``audits.columns``, because a pipeline query function may not analyse a DataFrame."""
     legs = calls.select(
         F.col("call_sid").alias("_c_sid"), F.col("agent").alias("agent"), "agent_id", "vendor", "team",
         "supervisor", F.col("start_time").alias("start_time"), "call_date", "direction",
         F.col("duration_seconds").alias("call_duration"), F.col("status").alias("call_status"))
     joined = audits.join(legs, F.col("call_sid") == F.col("_c_sid"), "left")
-    steps = [c for c in audits.columns if c.startswith("has_")]
+    names = [name for name, _ in audit_columns(card)]
+    steps = [c for c in names if c.startswith("has_")]
     first = [s for c in ORIGINAL_FIRST for s in (steps if c == "has_<criterion>" else [c])]
-    rest = [c for c in audits.columns if c not in first and c != "scored_at"]
+    rest = [c for c in names if c not in first]
     return joined.select(
         *[F.coalesce(F.col("agent"), F.lit(UNASSIGNED_AGENT)).alias("agent") if c == "agent" else F.col(c)
           for c in first],

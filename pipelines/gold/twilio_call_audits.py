@@ -1,6 +1,7 @@
 """one audit per recording, original columns first, with agent, vendor, team and start time."""
 
-from callaudit.lakehouse.platform import datasets
+from callaudit.lakehouse.platform import conf, datasets
+from callaudit.scoring import cached_scorecard
 from callaudit.transforms import marts
 
 COLUMNS = [
@@ -53,4 +54,5 @@ COLUMNS = [
 
 @datasets.materialized_view("twilio_call_audits", comment="Call quality audits (original columns first).")
 def twilio_call_audits():
-    return marts.twilio_call_audits(spark.read.table("silver_call_audits"), spark.read.table("twilio_calls"))
+    card = cached_scorecard(conf(spark, "callaudit.scorecard_path") or None)
+    return marts.twilio_call_audits(spark.read.table("silver_call_audits"), spark.read.table("twilio_calls"), card)

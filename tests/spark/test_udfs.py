@@ -66,6 +66,7 @@ def test_a_criterion_added_to_the_yaml_is_a_column_of_silver_and_gold(spark, tmp
     """Only the scorecard file changes: the UDF's schema, the silver audit and the gold table get has_summary."""
     from new_criterion import call, scorecard_with_summary
 
+    from callaudit.scoring import load_scorecard
     from callaudit.transforms import marts
 
     path = str(scorecard_with_summary(tmp_path))
@@ -78,7 +79,7 @@ def test_a_criterion_added_to_the_yaml_is_a_column_of_silver_and_gold(spark, tmp
          for sid in ("CA1", "CA2")],
         "call_sid string, agent string, agent_id string, vendor string, team string, supervisor string, "
         "start_time timestamp, call_date date, direction string, duration_seconds int, status string")
-    gold = marts.twilio_call_audits(silver, calls)
+    gold = marts.twilio_call_audits(silver, calls, load_scorecard(path))
     steps = [c for c in gold.columns if c.startswith("has_")]
     assert steps == ["has_greeting", "has_identification", "has_help_offer", "has_farewell", "has_summary"]
     assert gold.columns[:2] == ["call_sid", "agent"] and gold.columns[2:7] == steps
