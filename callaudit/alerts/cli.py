@@ -83,5 +83,75 @@ def alerts(
                         "`callaudit alerts` re-sends them.")
 
 
+def tickets(
+    jira: bool = typer.Option(False, "--jira", help="Open Jira Cloud issues (CALLAUDIT_JIRA_URL, _EMAIL, "
+                              "_API_TOKEN, _PROJECT, optional _ISSUE_TYPE)."),
+    zendesk: bool = typer.Option(False, "--zendesk", help="Open Zendesk tickets (CALLAUDIT_ZENDESK_URL, _EMAIL, "
+                                 "_API_TOKEN)."),
+    since: str = typer.Option(None, "--since", metavar="WHEN", help="Only calls that started after WHEN: 24h, "
+                              "7d, 2026-11-20 (Bogotá time)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the payloads that would be sent; send nothing, "
+                                 "record nothing."),
+    report_url: str = typer.Option(None, "--report-url", metavar="URL", help="Link to the report in the ticket "
+                                   "(default: CALLAUDIT_REPORT_URL)."),
+) -> None:
+    """Open a ticket for every call with a critical error or an escalation — once per call and system.
+
+    Qualifying calls come from twilio_call_audits (a critical error of the scorecard, e.g. a forbidden word, or
+    the customer asking to escalate). What was opened is recorded in $CALLAUDIT_HOME/state/tickets_state.json as
+    soon as the system accepts it: a second run opens nothing; a failed call is retried next run. Requests are
+    retried with backoff on 429/5xx; a 4xx stops with the system's message. Exit 1 when a ticket failed.
+
+    Examples:
+
+        callaudit tickets --jira --dry-run
+
+        callaudit tickets --zendesk --since 24h
+    """
+    import json
+    import os
+    from datetime import UTC, datetime
+
+    from callaudit.alerts.run import parse_since
+    from callaudit.alerts.tickets import Jira, Zendesk, run_tickets, systems_from_env
+    from callaudit.config import load_settings
+    from callaudit.secrets import Secret
+
+    which = [name for name, wanted in (("jira", jira), ("zendesk", zendesk)) if wanted]
+    if not which:
+        raise UserError("choose the ticket system: --jira and/or --zendesk", exit_code=2)
+    settings = load_settings()
+    if dry_run:  # no credentials needed to look at the payloads
+        placeholder = Secret("token", "")
+        systems = [Jira("jira", "Jira", "https://example.atlassian.net", "you@example.com", placeholder,
+                        project="QA") if n == "jira" else
+                   Zendesk("zendesk", "Zendesk", "https://example.zendesk.com", "you@example.com", placeholder)
+                   for n in which]
+    else:
+        systems = systems_from_env(which)
+    link = report_url or os.environ.get("CALLAUDIT_REPORT_URL")
+    run = run_tickets(settings, systems, since=parse_since(since, datetime.now(UTC)), dry_run=dry_run,
+                      report_link=link, log=lambda m: typer.secho(m, fg="yellow", err=True))
+    for system in systems:
+        mine = [r for r in run.results if r.system == system.id]
+        if dry_run:
+            typer.echo(f"--- {system.label}: {len(mine)} ticket(s) would be opened (dry run, nothing sent) ---")
+            for r in mine:
+                typer.echo(json.dumps(r.payload, ensure_ascii=False, indent=2))
+            continue
+        opened = [r for r in mine if r.ticket]
+        typer.echo(f"{system.label}: {len(opened)} ticket(s) opened, {run.already.get(system.id, 0)} call(s) already "
+                   f"had one, {run.qualifying} qualifying call(s)")
+        for r in opened:
+            typer.echo(f"  {r.call_sid} -> {r.ticket}")
+        for r in mine:
+            if r.error:
+                typer.secho(f"  {r.call_sid}: FAILED — {r.error}", fg="red", err=True)
+    if run.failed:
+        raise UserError(f"{len(run.failed)} ticket(s) could not be opened",
+                        hint="nothing was recorded for them: the next `callaudit tickets` tries again.")
+
+
 def register(app: typer.Typer) -> None:
     app.command("alerts")(user_errors(alerts))
+    app.command("tickets")(user_errors(tickets))

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import sys
+import time
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -35,6 +36,9 @@ def pipeline_run(
     cores: int = typer.Option(None, help="Local task slots for Spark (default: 2, or CALLAUDIT_PIPELINE_CORES)."),
     force: bool = typer.Option(False, "--force", help="Run the update even when nothing it reads has changed "
                                "since the last completed one."),
+    watch: bool = typer.Option(False, "--watch", help="Keep running: start an update whenever something lands "
+                               "(pair it with `callaudit webhooks serve`); Ctrl-C stops."),
+    interval: float = typer.Option(10.0, min=1.0, help="With --watch: seconds between checks for new input."),
 ) -> None:
     """Run one pipeline update: new landed files flow through bronze, silver and gold.
 
@@ -49,12 +53,21 @@ def pipeline_run(
         callaudit pipeline run
         callaudit pipeline run --refresh kpi_summary,agent_daily_quality
         callaudit pipeline run --full-refresh-tables twilio_call_audits
+        callaudit pipeline run --watch --interval 5
+
+    --watch is the local stand-in for a continuous pipeline: open-source spark-pipelines has no continuous mode
+    (it runs one triggered update), so each new landing starts a triggered update (~20 s of Spark start-up each).
     """
     from callaudit.config import load_settings
     from callaudit.lakehouse.runner import run_pipeline
 
     if full_refresh and full_refresh_tables:
         raise UserError("use either --full-refresh or --full-refresh-tables, not both", exit_code=2)
+    if watch:
+        if full_refresh or full_refresh_tables or refresh_tables or force:
+            raise UserError("--watch runs whole updates as input lands; it takes no refresh or --force options",
+                            exit_code=2)
+        return _watch(load_settings(), interval, cores)
     result = run_pipeline(load_settings(), full_refresh=True if full_refresh else (_parse_tables(full_refresh_tables) or False),
                           refresh=_parse_tables(refresh_tables), cores=cores, skip_if_current=not force)
     typer.echo(result.summary())
@@ -64,6 +77,21 @@ def pipeline_run(
             f"{', '.join(result.failed_flows) or 'none reported'})",
             hint=f"read the errors above and the full log {result.log_path}; a rerun resumes from the checkpoints.",
         )
+
+
+def _watch(settings, interval: float, cores: int | None) -> None:
+    from callaudit.lakehouse.runner import watch_pipeline
+
+    typer.echo(f"watching {settings.landing} every {interval:g} s; an update starts when something lands "
+               "(Ctrl-C stops)")
+
+    def say(result) -> None:
+        typer.echo(f"{time.strftime('%H:%M:%S')} {result.summary()}" + (f" ({result.note})" if result.note else ""))
+
+    try:
+        watch_pipeline(settings, interval=interval, cores=cores, on_update=say)
+    except KeyboardInterrupt:
+        typer.echo("stopped watching")
 
 
 @pipeline_app.command("docs")

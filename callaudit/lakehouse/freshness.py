@@ -126,13 +126,19 @@ def check(settings: Settings, configuration: dict[str, str]) -> Freshness:
                            f"completed at {when}", when)
 
 
-def record(settings: Settings, configuration: dict[str, str]) -> None:
-    """Store the inputs' digests after an update that COMPLETED (atomically: a crash leaves the old record)."""
+def record(settings: Settings, configuration: dict[str, str], started: dict[str, str] | None = None) -> None:
+    """Store the inputs' digests after an update that COMPLETED (atomically: a crash leaves the old record).
+
+    ``started``: the fingerprint taken when the update began. Its landing and code digests are the ones stored —
+    what the update read — so a file that landed while it ran (a webhook, an ingest) is still new input for the
+    next check; the lakehouse digest is taken now, after the update wrote its tables."""
     path = _state_path(settings)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"finished_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"),
-                               "fingerprint": fingerprint(settings, configuration)}, indent=1))
+    now = fingerprint(settings, configuration)
+    if started is not None:
+        now.update({k: started[k] for k in ("landing", "code")})
+    tmp.write_text(json.dumps({"finished_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "fingerprint": now}, indent=1))
     os.replace(tmp, path)
 
 

@@ -15,8 +15,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -326,11 +327,12 @@ def run_pipeline(settings: Settings | None = None, *, full_refresh: bool | list[
         why = state.reason
     if not dry_run:
         freshness.forget(settings)  # until this update completes, gold is not known to be current
+    started = freshness.fingerprint(settings, configuration)  # what this update will read
     proc = PipelineProcess(settings, full_refresh=full_refresh, refresh=refresh, dry_run=dry_run, cores=cores)
     result = _follow(proc, progress)
     result.note = why
     if result.ok and not dry_run and not refresh:
-        freshness.record(settings, configuration)
+        freshness.record(settings, configuration, started)
     return result
 
 
@@ -354,3 +356,55 @@ def _follow(proc: PipelineProcess, progress: bool) -> PipelineRun:
                     secs = f"{flow.seconds:.1f}s" if flow.seconds is not None else ""
                     console.print(f"  {mark} {flow.name} {secs}")
     return proc.wait()
+
+
+# ---- watch: a near-real-time loop over triggered updates --------------------------------------------------------
+WATCH_JOURNAL = "watch.jsonl"
+
+
+def watch_pipeline(settings: Settings | None = None, *, interval: float = 10.0, cores: int | None = None,
+                   progress: bool = True, max_updates: int | None = None, stop: threading.Event | None = None,
+                   on_update: Callable[[PipelineRun], None] | None = None,
+                   failure_backoff: float = 60.0) -> list[PipelineRun]:
+    """Run an update whenever what the pipeline reads changes (checked every ``interval`` seconds), until
+    ``stop`` is set or ``max_updates`` updates ran.
+
+    Open-source ``spark-pipelines`` has no continuous mode (its CLI runs one triggered update: ``run`` or
+    ``dry-run``), so this is the local stand-in for a workspace's ``continuous: true`` pipeline: each update is a
+    triggered one that processes everything landed when it started (~20 s of start-up each); files that land
+    meanwhile make the next check run the next update. A failed update is retried after ``failure_backoff``
+    seconds. Every update is a line in ``logs/watch.jsonl`` (start, end, state).
+    """
+    import json
+
+    settings = settings or load_settings()
+    stop = stop or threading.Event()
+    journal = settings.logs / WATCH_JOURNAL
+    journal.parent.mkdir(parents=True, exist_ok=True)
+    runs: list[PipelineRun] = []
+    while not stop.is_set():
+        result = run_pipeline(settings, skip_if_current=True, cores=cores, progress=progress)
+        wait_for = interval
+        if not result.skipped:
+            runs.append(result)
+            with open(journal, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"started_at": result.started_at, "run_started_at": result.run_started_at,
+                                      "finished_at": result.finished_at, "state": result.state, "ok": result.ok,
+                                      "note": result.note, "log": str(result.log_path or "")}) + "\n")
+            if on_update is not None:
+                on_update(result)
+            if not result.ok:
+                wait_for = max(interval, failure_backoff)
+            if max_updates is not None and len(runs) >= max_updates:
+                break
+        stop.wait(wait_for)
+    return runs
+
+
+def read_watch_journal(settings: Settings) -> list[dict]:
+    import json
+
+    path = settings.logs / WATCH_JOURNAL
+    if not path.is_file():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

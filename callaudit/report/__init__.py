@@ -18,7 +18,7 @@ __all__ = ["build_report"]
 
 
 def build_report(settings: Settings, out_path: str | os.PathLike, days: int = 30, *, end: date | None = None,
-                 spark=None) -> Path:
+                 spark=None, live_refresh: int | None = None) -> Path:
     """Write the quality report for the last ``days`` days (ending ``end``, default today in Bogotá) to
     ``out_path`` and return its absolute path. Works on an empty or half-built lakehouse (the page says what is
     missing). The file is written atomically: a reader never sees half a report."""
@@ -32,7 +32,7 @@ def build_report(settings: Settings, out_path: str | os.PathLike, days: int = 30
     if out.is_dir():
         raise UserError(f"{out} is a folder", hint="give a file name, e.g. --out report.html", exit_code=2)
     data = read_report_data(settings, days=days, end=end, spark=spark)
-    html = render_report(data)
+    html = render_report(data, live_refresh=live_refresh)
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.with_name(f".{out.name}.{os.getpid()}.tmp")
     tmp.write_text(html, encoding="utf-8")

@@ -26,6 +26,10 @@ QUEUE_COLUMNS = [
 GOLD_TABLES = ["twilio_call_audits", "twilio_calls", "twilio_transcriptions", "review_queue", "kpi_summary"]
 SNIPPET_READ_CHARS = 400
 DISAGREEMENT_LIMIT = 30
+RECENT_MINUTES = 60  # the "today" view: calls audited in the last hour
+RECENT_COLUMNS = ["call_sid", "recording_sid", "agent", "vendor", "team", "quality_score", "quality_category",
+                  "critical_errors", "review_reasons", "forbidden_words", "escalation_requested", "sentiment_score",
+                  "scored_at"]
 LOCAL_TZ = "America/Bogota"
 
 
@@ -43,6 +47,7 @@ class ReportData:
     latest_call_date: date | None = None
     agreement: list[Row] = field(default_factory=list)  # calibration_agreement (all scopes; small)
     disagreements: list[Row] = field(default_factory=list)  # calibration_disagreements, latest first
+    recent: list[Row] = field(default_factory=list)  # audited in the last RECENT_MINUTES (by scored_at)
 
     @property
     def days(self) -> int:
@@ -98,6 +103,12 @@ def read_report_data(settings: Settings, days: int = 30, end: date | None = None
         period_audits = audits.where(in_period)
         data.audits = [_plain(r) for r in period_audits.select(*pick(audits, AUDIT_COLUMNS), local_start(audits))
                        .collect()]
+        # the "today" view: audited in the last hour whatever the call date (a late recording is news too)
+        recent = audits.where(F.col("scored_at") >= F.current_timestamp() - F.expr(f"INTERVAL {RECENT_MINUTES} MINUTES"))
+        scored_local = F.date_format(F.from_utc_timestamp(F.to_utc_timestamp("scored_at", session_tz), LOCAL_TZ),
+                                     "HH:mm").alias("scored_local")
+        data.recent = [_plain(r) for r in recent.select(*pick(audits, RECENT_COLUMNS), local_start(audits),
+                                                        scored_local).collect()]
         transcriptions = load("twilio_transcriptions")
         if transcriptions is not None:
             wanted = period_audits.where(F.col("needs_manual_review") | (F.col("quality_score") < CRITICAL_BELOW)).select(

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from callaudit.contracts import QUALITY_TARGET, UNASSIGNED_AGENT
 from callaudit.report import fmt, metrics, svg
-from callaudit.report.data import ReportData
+from callaudit.report.data import RECENT_MINUTES, ReportData
 from callaudit.report.safety import mask_phone, safe_snippet
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -261,7 +261,29 @@ def call_rows(rows: list[dict], snippets: dict[str, str] | None = None) -> list[
     return out
 
 
-def render_report(data: ReportData) -> str:
+def recent_rows(rows: list[dict]) -> list[dict[str, Any]]:
+    """The last hour's audits, critical first — a critical error of the form (abusive language, a critical step
+    missed) before a score below the critical line — then by lowest score."""
+    def rank(r: dict) -> int:
+        score = r.get("quality_score")
+        return 0 if r.get("critical_errors") else 1 if score is not None and score < metrics.CRITICAL_BELOW else 2
+
+    def critical(r: dict) -> bool:
+        return rank(r) < 2
+
+    ordered = sorted(rows, key=lambda r: (rank(r), r.get("quality_score") is None, r.get("quality_score") or 0.0,
+                                          str(r.get("scored_local") or "")))
+    out = []
+    for r in ordered:
+        row = call_rows([r])[0]
+        row.update({"critical": critical(r), "scored": r.get("scored_local") or "—",
+                    "errors": [str(e) for e in (r.get("critical_errors") or [])],
+                    "escalation": bool(r.get("escalation_requested"))})
+        out.append(row)
+    return out
+
+
+def render_report(data: ReportData, *, live_refresh: int | None = None) -> str:
     audits = data.audits
     scored = [r for r in audits if r.get("quality_score") is not None]
     critical = metrics.critical_calls(audits)
@@ -294,4 +316,7 @@ def render_report(data: ReportData) -> str:
                             if data.kpi_summary and data.kpi_summary[0].get("period_start") else None),
     }
     context.update(agreement_context(data))
+    recent = recent_rows(data.recent)
+    context.update({"recent": recent, "recent_critical": sum(1 for r in recent if r["critical"]),
+                    "recent_minutes": RECENT_MINUTES, "live_refresh": live_refresh})
     return _environment().get_template("report.html").render(**context)

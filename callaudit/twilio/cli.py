@@ -12,6 +12,47 @@ from callaudit.errors import user_errors
 
 def register(app: typer.Typer) -> None:
     app.command("ingest")(ingest_command)
+    webhooks = typer.Typer(help="Receive Twilio's status callbacks and land recordings as they complete.",
+                           no_args_is_help=True)
+    webhooks.command("serve")(webhooks_serve_command)
+    app.add_typer(webhooks, name="webhooks")
+
+
+@user_errors
+def webhooks_serve_command(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on (0.0.0.0 behind a proxy or tunnel)."),
+    port: int = typer.Option(8780, min=1, max=65535, help="Port to listen on."),
+    public_url: str = typer.Option(None, envvar="CALLAUDIT_WEBHOOK_PUBLIC_URL",
+                                   help="The URL Twilio calls, e.g. https://calls.example.co (the signature covers "
+                                   "it; default: http:// and the request's Host header)."),
+    base_url: str = typer.Option(None, envvar="TWILIO_API_BASE_URL",
+                                 help="API base URL to fetch recordings from [default: Twilio]."),
+) -> None:
+    """Receive Twilio callbacks and land each completed recording (call legs, audio, manifest) at once.
+
+    Point the recording's RecordingStatusCallback at /twilio/recording-status and the call's StatusCallback at
+    /twilio/call-status. Every request must carry a valid X-Twilio-Signature for TWILIO_AUTH_TOKEN (403
+    otherwise); a replayed callback lands nothing new. Run `callaudit pipeline run --watch` beside it to audit
+    what lands. Examples:
+
+        callaudit webhooks serve --port 8780
+
+        callaudit webhooks serve --host 0.0.0.0 --public-url https://calls.example.co
+    """
+    from callaudit.config import load_settings
+    from callaudit.twilio.webhooks import CALL_ROUTE, RECORDING_ROUTE, create_server
+
+    settings = load_settings()
+    server = create_server(settings, host, port, public_url=public_url, base_url=base_url)
+    typer.echo(f"listening on {server.url}{RECORDING_ROUTE} and {server.url}{CALL_ROUTE} "
+               f"(landing into {settings.landing}); Ctrl-C stops")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        typer.echo("stopping")
+    finally:
+        server.drain(timeout=30)
+        server.server_close()
 
 
 @user_errors

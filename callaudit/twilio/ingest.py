@@ -162,11 +162,12 @@ class Landing:
         return target
 
     @contextlib.contextmanager
-    def lock(self) -> Iterator[None]:
-        """One ingest at a time per landing zone (released by the OS if the process dies)."""
+    def lock(self, blocking: bool = False) -> Iterator[None]:
+        """One writer at a time per landing zone (released by the OS if the process dies). Ingest fails fast when
+        another holds it; the webhook receiver (``blocking``) waits its turn."""
         with open(self.state_dir / "ingest.lock", "w") as handle:
             try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                fcntl.flock(handle, fcntl.LOCK_EX if blocking else fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError:
                 raise UserError(f"another ingest is writing to {self.root}",
                                 hint="wait for it to finish (or stop it), then run again") from None

@@ -314,3 +314,40 @@ def test_review_import_calibrate_rescore_and_sample_on_the_demo(demo, spark, tmp
     assert record["population"]["calls"] == len(scored) and record["calls"]
     replay = _cli(home, "review", "sample", "--replay", record["record"])
     assert replay.returncode == 0 and "identical to the record" in replay.stdout
+
+
+def test_tickets_open_once_per_critical_or_escalated_call_of_the_demo(demo, spark):
+    """`callaudit tickets --jira --zendesk` on the demo's gold: one ticket per qualifying call and system, checked
+    by a local Jira/Zendesk receiver; a second run opens none; the API tokens appear in no output."""
+    from pyspark.sql import functions as F
+    from ticket_receiver import EMAIL, JIRA_TOKEN, ZENDESK_TOKEN, start_receiver
+
+    home = demo["home"]
+    audits = _table(spark, home, "twilio_call_audits")
+    qualifying = {r["call_sid"] for r in audits.where((F.size("critical_errors") > 0) | F.col("escalation_requested"))
+                  .select("call_sid").collect()}
+    assert qualifying, "the demo's synthetic calls include critical ones"
+    receiver, server = start_receiver()
+    try:
+        env = {"CALLAUDIT_JIRA_URL": receiver.url, "CALLAUDIT_JIRA_EMAIL": EMAIL, "CALLAUDIT_JIRA_API_TOKEN": JIRA_TOKEN,
+               "CALLAUDIT_JIRA_PROJECT": "QA", "CALLAUDIT_ZENDESK_URL": receiver.url,
+               "CALLAUDIT_ZENDESK_EMAIL": EMAIL, "CALLAUDIT_ZENDESK_API_TOKEN": ZENDESK_TOKEN}
+        os.environ.update(env)
+        try:
+            first = _cli(home, "tickets", "--jira", "--zendesk")
+            second = _cli(home, "tickets", "--jira", "--zendesk")
+        finally:
+            for k in env:
+                os.environ.pop(k, None)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert receiver.rejected == []
+    assert sorted(b["fields"]["labels"][-1] for b in receiver.jira) == sorted(qualifying)
+    assert sorted(b["ticket"]["external_id"] for b in receiver.zendesk) == sorted(qualifying)
+    assert second.returncode == 0 and f"0 ticket(s) opened, {len(qualifying)} call(s) already had one" in second.stdout
+    assert len(receiver.jira) == len(qualifying)  # none on the second run
+    out = first.stdout + first.stderr + second.stdout + second.stderr
+    assert JIRA_TOKEN not in out and ZENDESK_TOKEN not in out
+    print("\n".join(first.stdout.splitlines()[:12]))

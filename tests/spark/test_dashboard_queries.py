@@ -235,3 +235,20 @@ def test_agreement_page_shows_the_one_contradicted_verdict(results, gold_views):
     (disagreement,) = results["agreement_disagreements"][1]
     assert disagreement["call_sid"] == audits[0]["call_sid"] and disagreement["criterio"] == "Saludo"
     assert disagreement["evidencia_del_auditor"]
+
+
+def test_today_page_lists_the_last_hours_audits_critical_first(results, gold_views):
+    """Every audit was scored just now: the live page counts them all and puts critical errors first, then
+    scores below 40."""
+    audits, _ = gold_views
+    errors = {a["call_sid"] for a in audits if a["critical_errors"]}
+    low = {a["call_sid"] for a in audits if a["quality_score"] is not None and a["quality_score"] < 40} - errors
+    assert errors, "the scenarios must produce a critical error"
+    (counters,) = results["today_counters"][1]
+    assert counters["audited_last_hour"] == len(audits)
+    assert counters["critical_last_hour"] == len(errors | low)
+    assert counters["escalations_last_hour"] == sum(1 for a in audits if a["escalation_requested"])
+    rows = results["today_calls"][1]
+    assert [r["priority"] for r in rows] == sorted(r["priority"] for r in rows)
+    assert {r["call_sid"] for r in rows if r["priority"] == 1} == errors
+    assert {r["call_sid"] for r in rows if r["priority"] == 2} == low

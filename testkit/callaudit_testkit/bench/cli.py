@@ -23,7 +23,7 @@ import typer
 from callaudit.config import PROJECT_ROOT
 from callaudit.errors import UserError, user_errors
 
-SECTIONS = ("ingest", "transcription", "scoring", "pipeline", "accuracy")
+SECTIONS = ("ingest", "transcription", "scoring", "pipeline", "accuracy", "latency")
 
 
 def machine_info() -> list[str]:
@@ -137,6 +137,18 @@ def bench_pipeline(quick: bool, calls: int | None) -> tuple[str, list[str], str]
     return "\n".join(result.lines()), [f"callaudit bench --only pipeline --pipeline-calls {n}"], pipeline_summary(result)
 
 
+def bench_latency(quick: bool, calls: int | None) -> tuple[str, list[str], str]:
+    from callaudit_testkit.bench.latency import run
+
+    n = calls or (5 if quick else 20)
+    work = Path(tempfile.mkdtemp(prefix="bench_latency_"))
+    try:
+        result = run(work, calls=n, progress_print=lambda s: print(s, file=sys.stderr))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    return "\n".join(result.lines()), [f"callaudit bench --only latency --latency-calls {n}"], result.summary()
+
+
 def pipeline_summary(result) -> str:
     """Summary rows of the pipeline section, from the measured runs (never typed in)."""
     full = result.by_label("full refresh").seconds
@@ -206,6 +218,7 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
         "scoring": "Scoring throughput: pandas UDF vs row-at-a-time UDF",
         "pipeline": "Pipeline: incremental cost at 100,000 calls, full refresh, peak memory",
         "accuracy": "Auditor accuracy on calls written independently of the scorecard",
+        "latency": "Near-real-time: Twilio callback to audit in gold (webhooks + pipeline --watch)",
     }
     existing = out.read_text() if out.exists() else ""
     parts = ["# Benchmarks", "", "Written by `callaudit bench` (`make bench`). Figures are measurements, not "
@@ -216,7 +229,7 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
         parts += [summary.group(0), ""]
     # generated summaries: written from the figures of the run that measured them
     summary_titles = {"accuracy": "auditor accuracy", "transcription": "transcription speed and WER",
-                      "pipeline": "pipeline runs"}
+                      "pipeline": "pipeline runs", "latency": "callback-to-gold latency"}
     for key in SECTIONS:
         kept = re.search(rf"<!-- {key}-summary -->.*?<!-- /{key}-summary -->", existing, re.S)
         if key in summaries and key in results:
@@ -248,6 +261,8 @@ def bench(
                                  help="Evaluation set for the accuracy section (a folder of split folders)."),
     splits: str = typer.Option("test", help="Comma-separated splits of --set to measure (tune on dev, report test)."),
     wer_calls: int = typer.Option(16, help="Calls decoded again outside the pipeline to compare hotword modes."),
+    latency_calls: int = typer.Option(None, help="Calls completed one per second for the latency section "
+                                      "(default 20)."),
     out: Path = typer.Option(PROJECT_ROOT / "docs" / "BENCHMARKS.md", help="Markdown file to (re)write."),
 ) -> None:
     """Run the benchmarks, print the figures and write them to docs/BENCHMARKS.md (sections not run are kept).
@@ -277,6 +292,7 @@ def bench(
         "pipeline": lambda: bench_pipeline(quick, pipeline_calls),
         "accuracy": lambda: bench_accuracy(quick, set_dir, [x.strip() for x in splits.split(",") if x.strip()],
                                            wer_calls),
+        "latency": lambda: bench_latency(quick, latency_calls),
     }
     failed: list[str] = []
     summaries: dict[str, str] = {}

@@ -486,6 +486,25 @@ class EmulatorHandler(BaseHTTPRequestHandler):
                 return self._error(400, 70002, f"Invalid fault plan: {exc}")
             injector.set_plan(plan)
             return self._json(200, injector.stats())
+        if action == "complete" and self.command == "POST":
+            # {"calls": [...] | "count": N, "status_callback": url, "recording_status_callback": url,
+            #  "every_seconds": 1.0}: send the signed callbacks Twilio would send as those calls end
+            from callaudit_testkit.twilio.callbacks import calls_with_recordings, complete_calls
+
+            try:
+                spec = json.loads(body or b"{}")
+                data = self.server.data
+                sids = spec.get("calls") or calls_with_recordings(data, spec.get("count"))
+                unknown = [s for s in sids if s not in data.calls_by_sid]
+                if unknown:
+                    raise ValueError(f"unknown calls: {', '.join(unknown[:3])}")
+                complete_calls(data, sids, token=self.server.auth_token,
+                               status_callback=spec.get("status_callback"),
+                               recording_status_callback=spec.get("recording_status_callback"),
+                               every_seconds=float(spec.get("every_seconds", 0.0)))
+            except (ValueError, TypeError) as exc:
+                return self._error(400, 70002, f"Invalid completion request: {exc}")
+            return self._json(202, {"calls": sids})
         if action == "reload" and self.command == "POST":
             try:
                 self.server.replace_data(TwilioData(self.server.data.data_dir, self.server.account_sid,
@@ -593,6 +612,19 @@ class EmulatorHandle:
 
     def stats(self) -> dict:
         return self._server.injector.stats()
+
+    def complete_calls(self, call_sids: list[str] | None = None, *, count: int | None = None,
+                       status_callback: str | None = None, recording_status_callback: str | None = None,
+                       every_seconds: float = 0.0):
+        """Send the signed status callbacks of these calls (default: the first ``count`` calls with a completed
+        recording) to the given URLs, one call every ``every_seconds``, in a background thread; returns the
+        :class:`~callaudit_testkit.twilio.callbacks.CallbackRun`."""
+        from callaudit_testkit.twilio.callbacks import calls_with_recordings, complete_calls
+
+        data = self._server.data
+        sids = call_sids or calls_with_recordings(data, count)
+        return complete_calls(data, sids, token=self._server.auth_token, status_callback=status_callback,
+                              recording_status_callback=recording_status_callback, every_seconds=every_seconds)
 
     def reload(self) -> None:
         """Re-read the data dir (after a test or synth changed it)."""

@@ -271,6 +271,34 @@ def test_the_pipeline_a_job_triggers_is_never_continuous():
         assert res["pipelines"][pipeline_key]["serverless"] is True
 
 
+def test_live_runs_the_pipeline_in_a_continuous_job_and_ingests_every_five_minutes():
+    """The near-real-time deployment: Databricks' recommended continuous job around the (triggered) pipeline,
+    ingest and alerts every 5 minutes, the daily job paused; and only `live` has these jobs."""
+    res = bm.target_resources("live")
+    live = res["jobs"]["callaudit_live"]
+    assert live["continuous"] == {"pause_status": "UNPAUSED"} and "schedule" not in live and "trigger" not in live
+    (task,) = live["tasks"]
+    assert task["pipeline_task"]["pipeline_id"] == "${resources.pipelines.callaudit.id}"
+    assert res["pipelines"]["callaudit"].get("continuous", False) is False
+    daily = res["jobs"]["callaudit_daily"]
+    assert daily["schedule"]["pause_status"] == "PAUSED"
+    assert daily["schedule"]["quartz_cron_expression"] == bm.resources()["jobs"]["callaudit_daily"]["schedule"][
+        "quartz_cron_expression"]
+    ingest = res["jobs"]["callaudit_live_ingest"]
+    assert ingest["trigger"] == {"pause_status": "UNPAUSED", "periodic": {"interval": 5, "unit": "MINUTES"}}
+    assert ingest["max_concurrent_runs"] == 1
+    assert [t["task_key"] for t in ingest["tasks"]] == ["ingest", "alerts"]
+    (env,) = ingest["environments"]
+    (wheel,) = env["spec"]["dependencies"]
+    assert (bm.ROOT / wheel).parent.resolve() == bm.ROOT / "dist"  # relative to databricks.yml
+    for tname in ("dev", "prod"):
+        assert set(bm.target_resources(tname)["jobs"]) == {"callaudit_daily"}, tname
+    prod, live_target = bm.target("prod"), bm.target("live")
+    assert live_target["mode"] == "production" and live_target["run_as"] == prod["run_as"]
+    assert live_target["permissions"] == prod["permissions"]
+    assert live_target["resources"]["pipelines"] == prod["resources"]["pipelines"]  # same engine and secrets
+
+
 def test_targets_dev_is_personal_development_prod_is_pinned_and_runs_as_a_service_principal():
     dev, prod = bm.target("dev"), bm.target("prod")
     assert dev["mode"] == "development" and dev.get("default") is True
@@ -309,10 +337,10 @@ def test_wheel_task_parameters_parse_with_the_real_cli():
     from callaudit.cli import app
 
     group = typer.main.get_command(app)
-    _, job = bm.the_job()
     seen = set()
     for tname in bm.bundle()["targets"]:
-        for task in bm.resolve(job, tname)["tasks"]:
+        jobs = bm.target_resources(tname)["jobs"]  # the daily job, and in `live` the periodic ingest job
+        for task in (t for job in jobs.values() for t in bm.resolve(job, tname)["tasks"]):
             if "python_wheel_task" not in task:
                 continue
             params = list(task["python_wheel_task"]["parameters"])

@@ -124,3 +124,16 @@ def test_half_written_checkpoint_files_of_a_killed_run_are_removed(settings):
         p.write_text("x")
     assert sorted(clear_interrupted_checkpoint_writes(settings)) == sorted([tmp, crc])
     assert not tmp.exists() and not crc.exists() and all(p.exists() for p in kept)
+
+
+def test_a_file_landed_while_an_update_ran_is_new_input_for_the_next(settings):
+    """The update read what was there when it started; a webhook landing mid-run must not be marked as read."""
+    conf = pipeline_configuration(settings)
+    started = freshness.fingerprint(settings, conf)
+    (settings.landing / "calls" / "page-0002.json").write_text('{"calls": []}')  # lands during the update
+    (settings.warehouse / "twilio_calls" / "_delta_log" / "00000000000000000001.json").write_text("{}")  # its write
+    freshness.record(settings, conf, started)
+    state = freshness.check(settings, conf)
+    assert not state.current and "landing zone" in state.reason
+    freshness.record(settings, conf, freshness.fingerprint(settings, conf))  # the next update reads it
+    assert freshness.check(settings, conf).current

@@ -134,3 +134,29 @@ def test_agreement_section_shows_kappa_per_criterion_weekly_drift_and_disagreeme
     assert "3001234567" not in section  # phone numbers are scrubbed from notes too
     empty = render_report(ReportData(start=today - timedelta(days=29), end=today, generated_at=datetime(2026, 12, 6)))
     assert 'id="sin-revisiones"' in empty and "callaudit review serve" in empty
+
+
+def test_the_today_view_lists_the_last_hours_audits_critical_first():
+    recent = [
+        {"call_sid": "CA_ok", "agent": "Ana", "vendor": "Konecta", "quality_score": 92.0, "quality_category": "Excelente",
+         "critical_errors": [], "review_reasons": [], "scored_local": "10:05"},
+        {"call_sid": "CA_low", "agent": "Beto", "vendor": "Konecta", "quality_score": 38.0,
+         "quality_category": "Requiere Atención", "critical_errors": [], "review_reasons": ["puntaje bajo: 38.0 < 60"],
+         "scored_local": "10:01"},
+        {"call_sid": "CA_abuse", "agent": "Caro", "vendor": "Teleperformance", "quality_score": 85.0,
+         "quality_category": "Requiere Atención", "escalation_requested": True,
+         "critical_errors": [f"palabra prohibida «qué pereza» (agente, 14.2 s: «{HOSTILE}»)"],
+         "review_reasons": ["palabra prohibida: qué pereza"], "scored_local": "10:07"},
+    ]
+    data = ReportData(start=date(2026, 12, 1), end=date(2026, 12, 7), generated_at=datetime(2026, 12, 7, 10, 8),
+                      recent=recent)
+    page = render_report(data, live_refresh=30)
+    section = page[page.index('<section id="hoy"'):page.index('<section id="kpis"')]
+    assert [m for m in re.findall(r"<code>(CA_\w+)</code>", section)] == ["CA_abuse", "CA_low", "CA_ok"]
+    assert "(3, <span class=\"prio-critical\">2 críticas</span>)" in section
+    assert section.count('class="recent-critical"') == 2 and "el cliente pidió escalar" in section
+    assert "<script" not in section and "&lt;script&gt;" in section  # evidence is escaped
+    assert '<meta http-equiv="refresh" content="30">' in page and "se actualiza cada 30 s" in section
+    quiet = render_report(ReportData(start=date(2026, 12, 1), end=date(2026, 12, 7),
+                                     generated_at=datetime(2026, 12, 7, 10, 8)))
+    assert 'id="hoy-vacio"' in quiet and 'http-equiv="refresh"' not in quiet
