@@ -75,7 +75,7 @@ def build_gold(spark, home: Path, *, today: date | None = None, with_audits: boo
     from pyspark.sql import functions as F
 
     from callaudit.scoring import audit_row_from_json, spark_ddl
-    from callaudit.transforms import bronze, gold, marts, schemas, silver, transcripts
+    from callaudit.transforms import bronze, coaching, gold, marts, schemas, silver, transcripts
     from udfs.transcribe import TRANSCRIPT_TYPE
 
     today = today or datetime.now(UTC).date()
@@ -122,6 +122,7 @@ def build_gold(spark, home: Path, *, today: date | None = None, with_audits: boo
             "kpi_summary": marts.kpi_summary(audits),
             "daily_quality_trend": marts.daily_quality_trend(audits),
             "agent_daily_quality": marts.agent_daily_quality(audits),
+            "agent_coaching": coaching.agent_coaching(audits),
         })
     for name, df in tables.items():
         df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(

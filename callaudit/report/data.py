@@ -26,6 +26,7 @@ QUEUE_COLUMNS = [
 GOLD_TABLES = ["twilio_call_audits", "twilio_calls", "twilio_transcriptions", "review_queue", "kpi_summary"]
 SNIPPET_READ_CHARS = 400
 DISAGREEMENT_LIMIT = 30
+COACHING_FOCUSES = 3  # steps per agent on a coaching card
 RECENT_MINUTES = 60  # the "today" view: calls audited in the last hour
 RECENT_COLUMNS = ["call_sid", "recording_sid", "agent", "vendor", "team", "quality_score", "quality_category",
                   "critical_errors", "review_reasons", "forbidden_words", "escalation_requested", "sentiment_score",
@@ -48,6 +49,7 @@ class ReportData:
     agreement: list[Row] = field(default_factory=list)  # calibration_agreement (all scopes; small)
     disagreements: list[Row] = field(default_factory=list)  # calibration_disagreements, latest first
     recent: list[Row] = field(default_factory=list)  # audited in the last RECENT_MINUTES (by scored_at)
+    coaching: list[Row] = field(default_factory=list)  # agent_coaching, each agent's 3 weakest steps
 
     @property
     def days(self) -> int:
@@ -124,6 +126,15 @@ def read_report_data(settings: Settings, days: int = 30, end: date | None = None
     if queue is not None:
         data.review_queue = [_plain(r) for r in queue.where(in_period)
                              .select(*pick(queue, QUEUE_COLUMNS), local_start(queue)).collect()]
+    coaching = load("agent_coaching")
+    if coaching is not None:
+        examples = F.transform("examples", lambda e: F.struct(
+            F.date_format(F.from_utc_timestamp(F.to_utc_timestamp(e["start_time"], session_tz), LOCAL_TZ),
+                          "yyyy-MM-dd HH:mm").alias("start_local"), e["call_sid"].alias("call_sid"),
+            e["evidence"].alias("evidence")))
+        data.coaching = [_plain(r) for r in coaching.where(F.col("rank") <= COACHING_FOCUSES)
+                         .select(*[c for c in coaching.columns if c != "examples"], examples.alias("examples"))
+                         .orderBy("agent", "rank").collect()]
     kpis = load("kpi_summary")
     if kpis is not None:
         data.kpi_summary = [_plain(r) for r in kpis.orderBy("ord").collect()]

@@ -283,6 +283,34 @@ def recent_rows(rows: list[dict]) -> list[dict[str, Any]]:
     return out
 
 
+TREND_LABELS = {"empeora": ("▲ empeora", "trend-worse"), "mejora": ("▼ mejora", "trend-better"),
+                "estable": ("= estable", "trend-flat")}
+
+
+def coaching_cards(rows: list[dict]) -> list[dict[str, Any]]:
+    """One card per agent (most missed steps first), with their weakest steps, moments and advice."""
+    import re
+
+    agents: dict[str, dict[str, Any]] = {}
+    for r in rows:
+        agent = r.get("agent") or UNASSIGNED_AGENT
+        card = agents.setdefault(agent, {"agent": agent, "vendor": r.get("vendor") or "—", "team": r.get("team") or "—",
+                                         "missed": 0, "steps": [],
+                                         "id": "coaching-" + re.sub(r"[^a-z0-9]+", "-", agent.lower()).strip("-")})
+        card["missed"] += int(r.get("missed") or 0)
+        trend = TREND_LABELS.get(str(r.get("trend")))
+        card["steps"].append({
+            "label": r.get("focus_label") or r.get("focus"), "missed": r.get("missed"), "calls": r.get("calls"),
+            "rate": fmt.percent(r.get("miss_rate")) if r.get("miss_rate") is not None else "—",
+            "trend": trend[0] if trend else None, "trend_class": trend[1] if trend else "",
+            "recommendation": r.get("recommendation") or "",
+            "examples": [{"call_sid": e.get("call_sid"), "start": e.get("start_local") or "—",
+                          "evidence": safe_snippet(e.get("evidence") or "", one_line=True)}
+                         for e in (r.get("examples") or [])],
+        })
+    return sorted(agents.values(), key=lambda c: (-c["missed"], c["agent"]))
+
+
 def render_report(data: ReportData, *, live_refresh: int | None = None) -> str:
     audits = data.audits
     scored = [r for r in audits if r.get("quality_score") is not None]
@@ -316,6 +344,7 @@ def render_report(data: ReportData, *, live_refresh: int | None = None) -> str:
                             if data.kpi_summary and data.kpi_summary[0].get("period_start") else None),
     }
     context.update(agreement_context(data))
+    context["coaching"] = coaching_cards(data.coaching)
     recent = recent_rows(data.recent)
     context.update({"recent": recent, "recent_critical": sum(1 for r in recent if r["critical"]),
                     "recent_minutes": RECENT_MINUTES, "live_refresh": live_refresh})

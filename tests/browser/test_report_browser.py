@@ -89,12 +89,23 @@ def test_report_in_headless_chromium(spark, tmp_path_factory, tmp_path):
             assert page.locator("#kpi-table tbody tr.status-met, #kpi-table tbody tr.status-miss").count() == 5
             assert "30 días" in page.locator("#periodo").inner_text()
 
+            # 5. coaching: one card per agent with missed steps, each step with its moments and advice
+            cards = page.locator("#coaching article.coach")
+            assert cards.count() >= 1
+            first = cards.first
+            assert first.locator(".step").count() >= 1 and first.locator("p.advice").count() >= 1
+            assert first.locator("ul.moments li code").first.inner_text().startswith("CA")
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            first.screenshot(path=str(SCREENSHOT.with_name("coaching_card.png")))
+            # 6. the "today" view: audits of the last hour (this gold was scored just now)
+            assert page.locator("#recent-table tbody tr").count() >= 1
+
             page.screenshot(path=str(SCREENSHOT), full_page=True)
         finally:
             context.close()
 
-    # 5. the screenshot is a real, non-blank PNG of the whole page
+    assert SCREENSHOT.with_name("coaching_card.png").stat().st_size > 5_000
+    # 7. the screenshot is a real, non-blank PNG of the whole page
     from PIL import Image, ImageStat
 
     data = SCREENSHOT.read_bytes()

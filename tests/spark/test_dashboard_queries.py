@@ -19,7 +19,7 @@ from twilio_pages import call, dial_pair, land_page, sid, write_agents
 from callaudit.scoring import audit_to_row, load_scorecard, score_transcript, spark_ddl
 from callaudit.scoring.samples import synthetic_label, transcript_from_label
 from callaudit.transcription.redact import redact_transcript
-from callaudit.transforms import bronze, gold, marts, schemas, silver, transcripts
+from callaudit.transforms import bronze, coaching, gold, marts, schemas, silver, transcripts
 
 pytestmark = pytest.mark.spark
 
@@ -121,6 +121,7 @@ def gold_views(spark, tmp_path_factory):
         "forbidden_words_by_agent": local(marts.forbidden_words_by_agent(call_audits)),
         "review_queue": local(marts.review_queue(call_audits, tx)),
         "kpi_summary": local(marts.kpi_summary(call_audits)),
+        "agent_coaching": local(coaching.agent_coaching(call_audits)),
     }
     # analysts' reviews of every call (one verdict contradicts the auditor) -> the pipeline's calibration tables
     from callaudit.transforms import reviews as review_tables
@@ -252,3 +253,43 @@ def test_today_page_lists_the_last_hours_audits_critical_first(results, gold_vie
     assert [r["priority"] for r in rows] == sorted(r["priority"] for r in rows)
     assert {r["call_sid"] for r in rows if r["priority"] == 1} == errors
     assert {r["call_sid"] for r in rows if r["priority"] == 2} == low
+
+
+def test_agent_coaching_counts_each_agents_misses_with_their_own_moments(spark, gold_views):
+    """The coaching mart against an independent count from the audit rows: per agent and step, the scored calls it
+    applied to, the misses, up to three of the agent's own missed calls (newest first), and the catalogue's advice."""
+    from collections import defaultdict
+
+    from callaudit.coaching import advice_for
+
+    audits = {r["call_sid"]: r for r in spark.table("twilio_call_audits").collect()}
+    expected: dict[tuple[str, str], list] = defaultdict(lambda: [0, 0, set()])
+    for a in audits.values():
+        if a["quality_score"] is None:
+            continue
+        steps = [k for k in ("greeting", "identification", "help_offer", "farewell")
+                 if k not in a["na_criteria"] and k not in a["undetermined_criteria"]]
+        for k in steps + ["forbidden_words"]:
+            missed = bool(a["forbidden_words"]) if k == "forbidden_words" else k in a["missed_criteria"]
+            e = expected[(a["agent"], k)]
+            e[0] += 1
+            e[1] += missed
+            if missed:
+                e[2].add(a["call_sid"])
+    rows = spark.table("agent_coaching").collect()  # the view the dashboard reads, from coaching.agent_coaching
+    assert rows, "the scenarios miss steps"
+    got = {(r["agent"], r["focus"]): r for r in rows}
+    assert set(got) == {key for key, e in expected.items() if e[1] > 0}
+    for (agent, focus), r in got.items():
+        calls, missed, calls_missed = expected[(agent, focus)]
+        assert (r["calls"], r["missed"]) == (calls, missed), (agent, focus)
+        assert r["miss_rate"] == pytest.approx(round(missed / calls, 3))
+        sids = [e["call_sid"] for e in r["examples"]]
+        assert 1 <= len(sids) <= 3 and set(sids) <= calls_missed  # the agent's own missed calls
+        starts = [e["start_time"] for e in r["examples"]]
+        assert starts == sorted(starts, reverse=True) and all(e["evidence"] for e in r["examples"])
+        assert r["recommendation"] == advice_for(focus).recommendation
+    for agent in {a for a, _ in got}:
+        ranks = sorted((r["rank"], -r["missed"]) for (a, _), r in got.items() if a == agent)
+        assert [x for x, _ in ranks] == list(range(1, len(ranks) + 1))
+        assert [m for _, m in ranks] == sorted(m for _, m in ranks)  # rank 1 = most misses
