@@ -31,6 +31,7 @@ from typing import Any
 from callaudit.alerts.channels import DeliveryError, RetryPolicy, with_retries
 from callaudit.alerts.state import utc_iso
 from callaudit.config import Settings
+from callaudit.contracts import UNASSIGNED_AGENT
 from callaudit.errors import UserError
 from callaudit.secrets import Secret, get_secret
 
@@ -55,7 +56,7 @@ def summary_of(row: Row) -> str:
     what = "Error crítico" if severity(row) == "critical" else "Escalamiento solicitado"
     first = (row.get("critical_errors") or [""])[0]
     tail = f": {first}" if first else ""
-    text = f"[callaudit] {what} — {row.get('agent') or 'sin agente'} — {row['call_sid']}{tail}"
+    text = f"[callaudit] {what} — {row.get('agent') or UNASSIGNED_AGENT} — {row['call_sid']}{tail}"
     return text if len(text) <= 250 else text[:249] + "…"  # Jira's summary is at most 255 characters
 
 
@@ -64,7 +65,7 @@ def body_lines(row: Row, report_link: str | None) -> list[str]:
     lines = [
         f"Llamada: {row['call_sid']} (grabación {row.get('recording_sid') or '—'})",
         f"Inicio: {row.get('start_local') or '—'} (hora de Colombia)",
-        f"Agente: {row.get('agent') or 'sin agente'} · {row.get('vendor') or '—'} · {row.get('team') or '—'}"
+        f"Agente: {row.get('agent') or UNASSIGNED_AGENT} · {row.get('vendor') or '—'} · {row.get('team') or '—'}"
         f" · supervisor {row.get('supervisor') or '—'}",
         f"Puntaje: {'sin evaluar' if score is None else f'{score:.1f}'} · categoría {row.get('quality_category')}",
     ]
