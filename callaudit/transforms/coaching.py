@@ -24,7 +24,7 @@ def _focus_rows(audits: DataFrame, key: str, label: str) -> DataFrame:
     if key == "forbidden_words":
         applicable = scored
         missed = F.coalesce(F.size("forbidden_words"), F.lit(0)) > 0
-        evidence = F.coalesce(F.element_at("critical_errors", 1),
+        evidence = F.coalesce(F.try_element_at("critical_errors", F.lit(1)),
                               F.concat(F.lit("palabras prohibidas: "), F.array_join("forbidden_words", ", ")))
     else:
         applicable = scored & ~F.array_contains("na_criteria", key) & ~F.array_contains("undetermined_criteria", key)
