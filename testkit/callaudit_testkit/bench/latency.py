@@ -8,9 +8,10 @@ Method (everything real and local; nothing but the clock is simulated):
 3. the emulator "completes" N calls, one per second: for each, the signed StatusCallback of every leg and the
    RecordingStatusCallback of its recording, as Twilio sends them;
 4. for each recording, **t0** = when the receiver got its callback (``landing/_state/webhooks.jsonl``) and **t1** = the
-   end of the first update that *started* after its audio and manifest landed (``logs/watch.jsonl``): a triggered
-   streaming update processes every file present when it starts, so that update is the one that put the audit in
-   gold. Latency = t1 − t0. At the end every recording's audit is looked up in ``twilio_call_audits``.
+   end of the update during which its audit was scored (``scored_at`` of its row in ``twilio_call_audits`` falls
+   between that update's start and end in ``logs/watch.jsonl``): the audit is in gold when that update commits.
+   Latency = t1 − t0. A streaming update takes every file present when its query starts (after ~20 s of Spark
+   start-up), so calls that land during one update's start-up are audited by it.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class LatencyResult:
             f"{self.interval:g} s; {len(self.updates)} pipeline update(s) after the first callback",
             f"callback -> audit in gold: p50 {self.percentile(50):.1f} s, p95 {self.percentile(95):.1f} s, "
             f"min {lat[0]:.1f} s, max {lat[-1]:.1f} s (n={len(lat)})" if lat else "no latency measured",
-            f"audits found in twilio_call_audits: {self.in_gold} of {len(self.latencies)}; "
+            f"audits found in twilio_call_audits: {self.in_gold} of {self.calls}; "
             f"callbacks rejected: {self.rejected}",
         ]
         for i, u in enumerate(self.updates, 1):
@@ -67,12 +68,17 @@ class LatencyResult:
                 f"{len(self.updates)} |")
 
 
-def _gold_recordings(settings) -> set[str]:
+def _gold_scored_at(settings) -> dict[str, float]:
+    """recording sid -> when its audit was scored (epoch seconds), from the gold table."""
+    from pyspark.sql import functions as F
+
     from callaudit.lakehouse.runtime import local_session
 
     spark = local_session(settings, app_name="callaudit-bench-latency")
     try:
-        return {r["recording_sid"] for r in spark.read.table("twilio_call_audits").select("recording_sid").collect()}
+        rows = spark.read.table("twilio_call_audits").select(
+            "recording_sid", F.col("scored_at").cast("double").alias("scored")).collect()
+        return {r["recording_sid"]: r["scored"] for r in rows}
     finally:
         spark.stop()
 
@@ -139,12 +145,14 @@ def run(work: Path | None = None, *, calls: int = 20, every_seconds: float = 1.0
 
     updates = sorted((u for u in read_watch_journal(settings) if u["started_at"] >= t0), key=lambda u: u["started_at"])
     result.updates = updates
+    scored = _gold_scored_at(settings)
+    result.in_gold = sum(1 for sid in landed if sid in scored)
     for sid, j in landed.items():
-        done = next((u for u in updates if u["ok"] and u["started_at"] >= j["landed_at"]), None)
+        t = scored.get(sid)
+        done = next((u for u in updates if u["ok"] and t is not None and u["started_at"] <= t <= u["finished_at"]),
+                    None)
         if done is not None:
             result.latencies[sid] = done["finished_at"] - j["received_at"]
-    gold = _gold_recordings(settings)
-    result.in_gold = sum(1 for sid in result.latencies if sid in gold)
     result.wall_seconds = time.time() - started
     if result.latencies:
         progress_print(f"p50 {statistics.median(result.latencies.values()):.1f} s")
