@@ -69,18 +69,24 @@ class LatencyResult:
 
 
 def _gold_scored_at(settings) -> dict[str, float]:
-    """recording sid -> when its audit was scored (epoch seconds), from the gold table."""
+    """recording sid -> when its audit was scored (epoch seconds), read from the gold table's files. A Spark
+    session already running in this process (a test suite's) is used and left running; one started here is
+    stopped."""
+    from pyspark.sql import SparkSession
     from pyspark.sql import functions as F
 
     from callaudit.lakehouse.runtime import local_session
 
-    spark = local_session(settings, app_name="callaudit-bench-latency")
+    # the session this process already runs (a test suite's shared one), in any thread: keep it running
+    existing = SparkSession.getActiveSession() or SparkSession._instantiatedSession
+    spark = existing or local_session(settings, app_name="callaudit-bench-latency")
     try:
-        rows = spark.read.table("twilio_call_audits").select(
-            "recording_sid", F.col("scored_at").cast("double").alias("scored")).collect()
+        rows = (spark.read.format("delta").load(str(settings.table_path("twilio_call_audits")))
+                .select("recording_sid", F.col("scored_at").cast("double").alias("scored")).collect())
         return {r["recording_sid"]: r["scored"] for r in rows}
     finally:
-        spark.stop()
+        if existing is None:
+            spark.stop()
 
 
 def run(work: Path | None = None, *, calls: int = 20, every_seconds: float = 1.0, interval: float = 2.0,
