@@ -36,6 +36,33 @@ def parse_iso(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+def read_state_file(path: Path, key: str, what: str, hint: str) -> dict[str, Any]:
+    """The ``key`` object of a JSON state file (empty when the file does not exist yet); an unreadable file is a
+    UserError naming it, never silently reset (that would repeat every alert or ticket)."""
+    if not path.is_file():
+        return {}
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))[key]
+        if not isinstance(value, dict):
+            raise TypeError(f"{key} is not an object")
+    except (ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"the {what} state file {path} is unreadable ({type(exc).__name__}: {exc})",
+                        hint=hint) from None
+    return value
+
+
+def write_state_file(path: Path, key: str, value: dict[str, Any]) -> None:
+    """Replace the state file atomically (written, synced, then renamed into place)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = json.dumps({"version": VERSION, key: value}, indent=2, sort_keys=True, ensure_ascii=False)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with tmp.open("w", encoding="utf-8") as fh:
+        fh.write(body + "\n")
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
 @dataclass
 class AlertState:
     path: Path
@@ -43,17 +70,8 @@ class AlertState:
 
     @classmethod
     def load(cls, path: Path) -> AlertState:
-        if not path.is_file():
-            return cls(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            channels = raw["channels"]
-            if not isinstance(channels, dict):
-                raise TypeError("channels is not an object")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UserError(f"the alert state file {path} is unreadable ({type(exc).__name__}: {exc})",
-                            hint="fix or move it away; without it every pending call is alerted again.") from None
-        return cls(path, channels)
+        return cls(path, read_state_file(path, "channels", "alert",
+                                         "fix or move it away; without it every pending call is alerted again."))
 
     def alerted(self, channel: str) -> set[str]:
         return set(self.channels.get(channel, {}).get("alerted", {}))
@@ -76,11 +94,4 @@ class AlertState:
         entry["digests"] = int(entry.get("digests", 0)) + 1
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        body = json.dumps({"version": VERSION, "channels": self.channels}, indent=2, sort_keys=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        with tmp.open("w", encoding="utf-8") as fh:
-            fh.write(body + "\n")
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, self.path)
+        write_state_file(self.path, "channels", self.channels)

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from callaudit.alerts.channels import DeliveryError, RetryPolicy, with_retries
-from callaudit.alerts.state import utc_iso
+from callaudit.alerts.state import read_state_file, utc_iso, write_state_file
 from callaudit.config import Settings
 from callaudit.contracts import UNASSIGNED_AGENT
 from callaudit.errors import UserError
@@ -226,29 +226,16 @@ class TicketState:
 
     @classmethod
     def load(cls, path: Path) -> TicketState:
-        if not path.is_file():
-            return cls(path)
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            systems = raw["systems"]
-            if not isinstance(systems, dict):
-                raise TypeError("systems is not an object")
-        except (ValueError, KeyError, TypeError) as exc:
-            raise UserError(f"the ticket state file {path} is unreadable ({type(exc).__name__}: {exc})",
-                            hint="fix or move it away; without it every qualifying call would get a new ticket.",
-                            exit_code=2) from None
-        return cls(path, systems)
+        return cls(path, read_state_file(path, "systems", "ticket",
+                                         "fix or move it away; without it every qualifying call would get a new "
+                                         "ticket."))
 
     def opened(self, system: str) -> dict[str, dict[str, str]]:
         return self.systems.get(system, {})
 
     def record(self, system: str, call_sid: str, ref: str, when: datetime) -> None:
         self.systems.setdefault(system, {})[call_sid] = {"ticket": ref, "opened_at": utc_iso(when)}
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(json.dumps({"version": 1, "systems": self.systems}, indent=1, ensure_ascii=False),
-                       encoding="utf-8")
-        os.replace(tmp, self.path)
+        write_state_file(self.path, "systems", self.systems)
 
 
 # ---- reading and the run ------------------------------------------------------------------------------------------

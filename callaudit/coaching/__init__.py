@@ -16,7 +16,6 @@ import yaml
 from callaudit.errors import UserError
 
 CATALOGUE = Path(__file__).resolve().parent / "recommendations_es.yml"
-EXTRA_FOCUS = ("forbidden_words", "customer_sentiment")
 TREND_MIN_CALLS = 4  # fewer applicable calls than this: no trend (half of 3 calls says nothing)
 TREND_STEP = 0.10  # a change in miss rate of at least 10 points between the older and the newer half
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import ast
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from callaudit.config import PROJECT_ROOT
@@ -56,8 +56,6 @@ class Dataset:
     description: str
     reads: list[str]
     columns: list[ColumnDoc] | None = None
-    guards: str | None = None  # a quarantine table: the dataset whose rules it collects
-    problems: list[str] = field(default_factory=list)
 
     @property
     def summary(self) -> str:
@@ -85,7 +83,7 @@ def _parse_columns(node: ast.AST, path: Path) -> list[ColumnDoc]:
 def read_dataset(path: Path) -> Dataset:
     tree = ast.parse(path.read_text(encoding="utf-8"))
     layer = path.parent.name
-    name = kind = guards = None
+    name = kind = None
     columns = None
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "COLUMNS" for t in node.targets):
@@ -96,7 +94,7 @@ def read_dataset(path: Path) -> Dataset:
                     first = dec.args[0].value if dec.args and isinstance(dec.args[0], ast.Constant) else None
                     kind = _DECORATORS[dec.func.attr]
                     if dec.func.attr == "quarantine":
-                        guards, name = first, f"quarantine_{first}"
+                        name = f"quarantine_{first}"
                     else:
                         name = first
     if name is None:
@@ -104,7 +102,7 @@ def read_dataset(path: Path) -> Dataset:
     text = path.read_text(encoding="utf-8")
     reads = [t for t in dict.fromkeys(_READ.findall(text)) if t != name]  # a stream reads its own name via the decorator
     return Dataset(name=name, layer=layer, kind=kind, path=path, description=ast.get_docstring(tree) or "",
-                   reads=reads, columns=columns, guards=guards)
+                   reads=reads, columns=columns)
 
 
 def datasets(root: Path = PIPELINES_DIR) -> list[Dataset]:

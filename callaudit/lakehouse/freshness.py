@@ -100,6 +100,7 @@ class Freshness:
     current: bool
     reason: str  # why a run is needed, or when gold was last brought up to date
     last_update: str | None = None
+    inputs: dict[str, str] | None = None  # the fingerprint just computed (an update that follows reuses it)
 
 
 def _state_path(settings: Settings) -> Path:
@@ -121,9 +122,9 @@ def check(settings: Settings, configuration: dict[str, str]) -> Freshness:
         what = {"landing": "new or changed files in the landing zone", "code": "the pipeline code or rules changed",
                 "configuration": "the pipeline settings changed",
                 "lakehouse": "a table or checkpoint changed since the last update"}
-        return Freshness(False, "; ".join(what[k] for k in changed), when)
+        return Freshness(False, "; ".join(what[k] for k in changed), when, now)
     return Freshness(True, f"nothing landed and no code, rule, setting or table changed since the update that "
-                           f"completed at {when}", when)
+                           f"completed at {when}", when, now)
 
 
 def record(settings: Settings, configuration: dict[str, str], started: dict[str, str] | None = None) -> None:

@@ -318,16 +318,18 @@ def run_pipeline(settings: Settings | None = None, *, full_refresh: bool | list[
     whole_update = not (full_refresh or refresh or dry_run)
     configuration = pipeline_configuration(settings)
     why = ""
+    started = None  # what this update will read
     if skip_if_current and whole_update:
         state = freshness.check(settings, configuration)
         if state.current:
             now = time.time()
             return PipelineRun(returncode=0, state=UP_TO_DATE, started_at=now, finished_at=time.time(),
                                note=state.reason)
-        why = state.reason
+        why, started = state.reason, state.inputs
     if not dry_run:
         freshness.forget(settings)  # until this update completes, gold is not known to be current
-    started = freshness.fingerprint(settings, configuration)  # what this update will read
+    if started is None and not dry_run and not refresh:  # only an update that will be recorded needs it
+        started = freshness.fingerprint(settings, configuration)
     proc = PipelineProcess(settings, full_refresh=full_refresh, refresh=refresh, dry_run=dry_run, cores=cores)
     result = _follow(proc, progress)
     result.note = why
