@@ -195,13 +195,15 @@ def expected(landed: Landed) -> dict[str, int]:
         "twilio_transcriptions": len(landed.media),
         "silver_call_audits": len(landed.media),
         "twilio_call_audits": len(landed.media),
+        "silver_call_topics": len(landed.media),
+        "call_topics": len(landed.media),
         "agent_directory": len(AGENTS),
     }
 
 
 REVIEW_TABLES = ["qa_reviews", "calibration_agreement", "calibration_disagreements"]
 GOLD = ["twilio_calls", "twilio_recordings", "twilio_transcriptions", "twilio_call_audits", "agent_daily_quality",
-        "daily_quality_trend", "forbidden_words_by_agent", "review_queue", "kpi_summary"]
+        "daily_quality_trend", "forbidden_words_by_agent", "review_queue", "kpi_summary", "call_topics"]
 
 
 def layer_counts(spark, settings) -> dict[str, int]:
@@ -222,11 +224,13 @@ def layer_counts(spark, settings) -> dict[str, int]:
         "twilio_transcriptions": t("twilio_transcriptions").count(),
         "silver_call_audits": t("silver_call_audits").count(),
         "twilio_call_audits": t("twilio_call_audits").count(),
+        "silver_call_topics": t("silver_call_topics").count(),
+        "call_topics": t("call_topics").count(),
         "agent_directory": t("agent_directory").count(),
     }
 
 
-VOLATILE = {"_ingested_at", "transcribed_at", "scored_at", "processing_seconds", "worker_pid", "worker_model_loads",
+VOLATILE = {"_ingested_at", "transcribed_at", "scored_at", "classified_at", "processing_seconds", "worker_pid", "worker_model_loads",
             "_quarantined_at", "_source_file"}
 
 

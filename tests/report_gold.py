@@ -76,6 +76,8 @@ def build_gold(spark, home: Path, *, today: date | None = None, with_audits: boo
 
     from callaudit.scoring import audit_row_from_json, spark_ddl
     from callaudit.transforms import bronze, coaching, gold, marts, schemas, silver, transcripts
+    from callaudit.transforms import topics as topic_tables
+    from udfs.topics import make_classify_driver
     from udfs.transcribe import TRANSCRIPT_TYPE
 
     today = today or datetime.now(UTC).date()
@@ -123,6 +125,9 @@ def build_gold(spark, home: Path, *, today: date | None = None, with_audits: boo
             "daily_quality_trend": marts.daily_quality_trend(audits),
             "agent_daily_quality": marts.agent_daily_quality(audits),
             "agent_coaching": coaching.agent_coaching(audits),
+            # drivers through the real pandas UDF over the same redacted transcripts
+            "call_topics": topic_tables.call_topics(topic_tables.silver_call_topics(silver_t, make_classify_driver()),
+                                                    audits),
         })
     for name, df in tables.items():
         df.write.format("delta").mode("overwrite").option("overwriteSchema", "true").save(

@@ -32,6 +32,11 @@ RECENT_COLUMNS = ["call_sid", "recording_sid", "agent", "vendor", "team", "quali
                   "critical_errors", "review_reasons", "forbidden_words", "escalation_requested", "sentiment_score",
                   "scored_at"]
 LOCAL_TZ = "America/Bogota"
+TOPIC_COLUMNS = ["call_sid", "driver", "driver_label", "driver_confidence", "driver_needs_review", "call_date",
+                 "quality_score", "quality_category", "escalation_requested"]
+CALL_PAGE_COLUMNS = ["call_sid", "recording_sid", "agent", "vendor", "team", "quality_score", "quality_category",
+                     "missed_criteria", "critical_errors", "review_reasons", "forbidden_words", "category_reason"]
+CALL_PAGE_CHARS = 6000  # the redacted transcript shown on a call's page
 
 
 @dataclass
@@ -50,6 +55,8 @@ class ReportData:
     disagreements: list[Row] = field(default_factory=list)  # calibration_disagreements, latest first
     recent: list[Row] = field(default_factory=list)  # audited in the last RECENT_MINUTES (by scored_at)
     coaching: list[Row] = field(default_factory=list)  # agent_coaching, each agent's 3 weakest steps
+    topics: list[Row] = field(default_factory=list)  # call_topics in the period (one driver per call)
+    call_pages: list[Row] = field(default_factory=list)  # the calls coaching moments cite: audit, driver, transcript
 
     @property
     def days(self) -> int:
@@ -135,6 +142,12 @@ def read_report_data(settings: Settings, days: int = 30, end: date | None = None
         data.coaching = [_plain(r) for r in coaching.where(F.col("rank") <= COACHING_FOCUSES)
                          .select(*[c for c in coaching.columns if c != "examples"], examples.alias("examples"))
                          .orderBy("agent", "rank").collect()]
+    topics = load("call_topics")
+    if topics is not None:
+        data.topics = [_plain(r) for r in topics.where(in_period).select(*pick(topics, TOPIC_COLUMNS)).collect()]
+    cited = sorted({e["call_sid"] for r in data.coaching for e in (r.get("examples") or []) if e.get("call_sid")})
+    if cited and audits is not None:
+        data.call_pages = _call_pages(spark, audits, load("twilio_transcriptions"), topics, cited, pick, local_start)
     kpis = load("kpi_summary")
     if kpis is not None:
         data.kpi_summary = [_plain(r) for r in kpis.orderBy("ord").collect()]
@@ -147,3 +160,25 @@ def read_report_data(settings: Settings, days: int = 30, end: date | None = None
                               .orderBy(F.col("reviewed_at").desc_nulls_last(), "call_sid", "criterion")
                               .limit(DISAGREEMENT_LIMIT).collect()]
     return data
+
+
+def _call_pages(spark, audits, transcriptions, topics, call_sids: list[str], pick, local_start) -> list[Row]:
+    """One page per cited call: the audit's verdicts, its driver and the redacted transcript (bounded)."""
+    from pyspark.sql import functions as F
+
+    wanted = spark.createDataFrame([(c,) for c in call_sids], "_sid string")
+    a = audits.join(wanted, F.col("call_sid") == F.col("_sid"), "left_semi").select(
+        *pick(audits, CALL_PAGE_COLUMNS), local_start(audits))
+    if transcriptions is not None:
+        t = transcriptions.select(F.col("recording_sid").alias("_rec"),
+                                  F.substring("transcription", 1, CALL_PAGE_CHARS).alias("transcript"))
+        a = a.join(t, F.col("recording_sid") == F.col("_rec"), "left").drop("_rec")
+    else:
+        a = a.withColumn("transcript", F.lit(None).cast("string"))
+    if topics is not None:
+        d = topics.select(F.col("recording_sid").alias("_rec"), "driver_label", "driver_confidence")
+        a = a.join(d, F.col("recording_sid") == F.col("_rec"), "left").drop("_rec")
+    else:
+        a = a.withColumn("driver_label", F.lit(None).cast("string")).withColumn(
+            "driver_confidence", F.lit(None).cast("double"))
+    return [_plain(r) for r in a.orderBy("call_sid").collect()]

@@ -280,3 +280,50 @@ def category_counts(audits: Sequence[Row], order: Sequence[str]) -> list[tuple[s
     counts = Counter(str(r.get("quality_category")) for r in audits)
     known = [(c, counts.pop(c, 0)) for c in order]
     return known + sorted(counts.items())
+
+
+@dataclass
+class DriverStat:
+    driver: str
+    label: str
+    calls: int
+    share: float
+    avg_score: float | None
+    attention_rate: float | None  # "Requiere Atención" among scored calls
+    escalations: int
+    flagged: int  # low-confidence driver, for an analyst
+
+
+def driver_summary(topics: Sequence[Row]) -> list[DriverStat]:
+    """Calls per driver (most frequent first) with their quality beside them."""
+    groups: dict[str, list[Row]] = defaultdict(list)
+    for r in topics:
+        groups[str(r.get("driver") or "otro")].append(r)
+    total = len(topics)
+    out = []
+    for key, rows in groups.items():
+        scored = [r for r in rows if r.get("quality_score") is not None]
+        out.append(DriverStat(
+            key, str(rows[0].get("driver_label") or key), len(rows), len(rows) / total if total else 0.0,
+            mean(r.get("quality_score") for r in scored),
+            (sum(r.get("quality_category") == "Requiere Atención" for r in scored) / len(scored)) if scored else None,
+            sum(bool(r.get("escalation_requested")) for r in rows), sum(bool(r.get("driver_needs_review")) for r in rows)))
+    return sorted(out, key=lambda d: (-d.calls, d.label))
+
+
+def drivers_by_day(topics: Sequence[Row], start: date, end: date, top: int = 5) -> tuple[list[date], dict[str, list[int]]]:
+    """Daily call counts of the ``top`` most frequent drivers (the rest summed as "Otros motivos")."""
+    ranked = [d.label for d in driver_summary(topics)]
+    keep = ranked[:top]
+    days = period_days(start, end)
+    series: dict[str, list[int]] = {label: [0] * len(days) for label in keep}
+    if len(ranked) > top:
+        series["Otros motivos"] = [0] * len(days)
+    index = {d: i for i, d in enumerate(days)}
+    for r in topics:
+        i = index.get(as_date(r.get("call_date")))
+        if i is None:
+            continue
+        label = str(r.get("driver_label") or r.get("driver"))
+        series[label if label in keep else "Otros motivos"][i] += 1
+    return days, series

@@ -162,7 +162,62 @@ def _charts(data: ReportData) -> list[Chart]:
                 labels=[label_of(p) for p in points], values=[p.avg for p in points],
                 counts=[p.calls for p in points], y_label="Sentimiento", value_fmt=lambda v: fmt.number(v, 2)))
             if present else None))
+
+    # 8-9. call drivers: how many, and over time
+    drivers = metrics.driver_summary(data.topics)
+    charts.append(Chart(
+        "motivos", "Motivos de llamada", f"{len(data.topics)} llamadas clasificadas por motivo (tabla call_topics)",
+        Markup(svg.hbar_chart(
+            title="Llamadas por motivo", desc="Número de llamadas auditadas del período por motivo de llamada.",
+            labels=[d.label for d in drivers], values=[d.calls for d in drivers], x_label="Llamadas",
+            colour=svg.BLUE, value_fmt=lambda v: fmt.number(v, 0))) if drivers else None,
+        empty="Aún no hay motivos de llamada (tabla call_topics)."))
+    days_, by_driver = metrics.drivers_by_day(data.topics, data.start, data.end)
+    charts.append(Chart(
+        "motivos-dia", "Motivos de llamada por día", "Llamadas por día de los cinco motivos más frecuentes",
+        Markup(svg.line_chart(
+            title="Motivos de llamada por día",
+            desc=f"Llamadas por día entre {period_text} de los motivos más frecuentes.",
+            x_labels=[fmt.short_date(d) for d in days_],
+            series=[svg.LineSeries(label, values, svg.PALETTE[i % len(svg.PALETTE)])
+                    for i, (label, values) in enumerate(by_driver.items())],
+            y_min=0, y_max=max([1, *(v for vs in by_driver.values() for v in vs)]), y_label="Llamadas",
+            x_label="Día de la llamada", value_fmt=lambda v: fmt.number(v, 0), width=1200, height=300))
+        if drivers else None, wide=True, empty="Aún no hay motivos de llamada (tabla call_topics)."))
     return charts
+
+
+def driver_rows(topics: list[dict]) -> list[dict[str, Any]]:
+    return [{"label": d.label, "driver": d.driver, "calls": d.calls, "share": fmt.percent(d.share),
+             "score": fmt.number(d.avg_score, 1), "attention": fmt.percent(d.attention_rate)
+             if d.attention_rate is not None else "—", "escalations": d.escalations, "flagged": d.flagged}
+            for d in metrics.driver_summary(topics)]
+
+
+STEP_LABELS = {col.removeprefix("has_"): label for col, label in metrics.CRITERIA}
+
+
+def call_anchor(call_sid: str | None) -> str:
+    return f"llamada-{call_sid}" if call_sid else ""
+
+
+def call_pages(rows: list[dict]) -> list[dict[str, Any]]:
+    """The calls a coaching card cites, each with its verdicts, driver and redacted transcript."""
+    out = []
+    for r in rows:
+        category = r.get("quality_category") or "—"
+        out.append({
+            "id": call_anchor(r.get("call_sid")), "call_sid": r.get("call_sid"), "start": r.get("start_local") or "—",
+            "agent": r.get("agent") or UNASSIGNED_AGENT, "vendor": r.get("vendor") or "—",
+            "score": fmt.number(r.get("quality_score"), 1), "category": category,
+            "category_class": CATEGORY_CLASS.get(category, "cat-none"),
+            "driver": r.get("driver_label") or "—",
+            "missed": [STEP_LABELS.get(str(m), str(m)) for m in (r.get("missed_criteria") or [])],
+            "errors": [str(e) for e in (r.get("critical_errors") or [])],
+            "reasons": _reasons(r), "category_reason": r.get("category_reason") or "",
+            "transcript": safe_snippet(r.get("transcript"), 6000, one_line=False).splitlines(),
+        })
+    return out
 
 
 AGREEMENT_CRITERIA = [("greeting", "Saludo"), ("identification", "Identificación"),
@@ -305,6 +360,7 @@ def coaching_cards(rows: list[dict]) -> list[dict[str, Any]]:
             "trend": trend[0] if trend else None, "trend_class": trend[1] if trend else "",
             "recommendation": r.get("recommendation") or "",
             "examples": [{"call_sid": e.get("call_sid"), "start": e.get("start_local") or "—",
+                          "href": "#" + call_anchor(e.get("call_sid")),
                           "evidence": safe_snippet(e.get("evidence") or "", one_line=True)}
                          for e in (r.get("examples") or [])],
         })
@@ -345,6 +401,8 @@ def render_report(data: ReportData, *, live_refresh: int | None = None) -> str:
     }
     context.update(agreement_context(data))
     context["coaching"] = coaching_cards(data.coaching)
+    context["drivers"] = driver_rows(data.topics)
+    context["call_pages"] = call_pages(data.call_pages)
     recent = recent_rows(data.recent)
     context.update({"recent": recent, "recent_critical": sum(1 for r in recent if r["critical"]),
                     "recent_minutes": RECENT_MINUTES, "live_refresh": live_refresh})

@@ -17,7 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.spark]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "test-output" / "report.png"
-CHARTS = 7  # trend, compliance per agent / per vendor, forbidden words, durations, sentiment per day / per week
+CHARTS = 9  # trend, compliance per agent / per vendor, forbidden words, durations, sentiment per day / per week,
+# calls per driver, drivers per day
 
 
 def test_report_in_headless_chromium(spark, tmp_path_factory, tmp_path):
@@ -30,7 +31,9 @@ def test_report_in_headless_chromium(spark, tmp_path_factory, tmp_path):
 
     settings = settings_for(shared_gold_home(spark, tmp_path_factory))
     report = build_report(settings, tmp_path / "reporte.html", days=30, spark=spark)
-    expected_kpis = kpis_for_period(read_report_data(settings, 30, spark=spark).audits)
+    period = read_report_data(settings, 30, spark=spark)
+    expected_kpis = kpis_for_period(period.audits)
+    audited = len(period.audits)
 
     console_errors, page_errors, dialogs, requests = [], [], [], []
     with sync_playwright() as p:
@@ -95,6 +98,23 @@ def test_report_in_headless_chromium(spark, tmp_path_factory, tmp_path):
             first = cards.first
             assert first.locator(".step").count() >= 1 and first.locator("p.advice").count() >= 1
             assert first.locator("ul.moments li code").first.inner_text().startswith("CA")
+            # a moment links to its call's page in the report: verdicts, driver and the redacted transcript
+            moment = first.locator("ul.moments li a").first
+            sid = moment.inner_text()
+            moment.click()
+            target = page.locator(f"article.call-page#llamada-{sid}")
+            assert target.count() == 1 and target.is_visible()
+            assert page.evaluate("location.hash") == f"#llamada-{sid}"
+            assert "motivo:" in target.inner_text()
+            target.locator("summary").click()
+            assert target.locator(".transcript p").count() > 0 and target.locator(".transcript").is_visible()
+            target.screenshot(path=str(SCREENSHOT.with_name("coaching_call_page.png")))
+            page.evaluate("window.scrollTo(0, 0)")
+            # drivers: one table row per driver, its calls summing to the period's audited calls
+            driver_rows = page.locator("#drivers-table tbody tr")
+            assert driver_rows.count() >= 1
+            assert sum(int(driver_rows.nth(i).locator("td").nth(1).inner_text())
+                       for i in range(driver_rows.count())) == audited
             SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
             first.screenshot(path=str(SCREENSHOT.with_name("coaching_card.png")))
             # 6. the "today" view: audits of the last hour (this gold was scored just now)

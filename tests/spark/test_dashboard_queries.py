@@ -99,6 +99,8 @@ def gold_views(spark, tmp_path_factory):
         audit_rows.append({**audit_to_row(score_transcript(transcript, card)), "scored_at": now})
         transcript_rows.append({"recording_sid": transcript.recording_sid, "call_sid": call_sid,
                                 "transcript_redacted": redact_transcript(transcript).to_dict(), "transcribed_at": now})
+    from callaudit.transforms import topics as topic_tables
+    from udfs.topics import make_classify_driver
     from udfs.transcribe import TRANSCRIPT_TYPE
 
     audits = spark.createDataFrame(audit_rows, StructType.fromDDL(spark_ddl() + ", scored_at TIMESTAMP"))
@@ -122,6 +124,9 @@ def gold_views(spark, tmp_path_factory):
         "review_queue": local(marts.review_queue(call_audits, tx)),
         "kpi_summary": local(marts.kpi_summary(call_audits)),
         "agent_coaching": local(coaching.agent_coaching(call_audits)),
+        # the driver of each call through the real pandas UDF over the same redacted transcripts
+        "call_topics": local(topic_tables.call_topics(
+            topic_tables.silver_call_topics(silver_tx, make_classify_driver()), call_audits)),
     }
     # analysts' reviews of every call (one verdict contradicts the auditor) -> the pipeline's calibration tables
     from callaudit.transforms import reviews as review_tables
@@ -293,3 +298,32 @@ def test_agent_coaching_counts_each_agents_misses_with_their_own_moments(spark, 
         ranks = sorted((r["rank"], -r["missed"]) for (a, _), r in got.items() if a == agent)
         assert [x for x, _ in ranks] == list(range(1, len(ranks) + 1))
         assert [m for _, m in ranks] == sorted(m for _, m in ranks)  # rank 1 = most misses
+
+
+def test_drivers_page_counts_every_audited_call_once_by_its_driver(spark, results, gold_views):
+    """The drivers' table against an independent count: every audited call has exactly one driver, the classifier
+    run in Python on the same redacted transcript gives the same one, and the page's per-driver counts and
+    average scores are those of the audit rows."""
+    import json
+    from collections import defaultdict
+
+    from callaudit.topics.classify import cached_classifier, classify_transcript_json
+
+    audits = {r["call_sid"]: r for r in spark.table("twilio_call_audits").collect()}
+    topics = spark.table("call_topics").collect()
+    assert sorted(r["call_sid"] for r in topics) == sorted(audits)
+    clf = cached_classifier()
+    for r in spark.table("twilio_transcriptions").collect():
+        doc = {"segments": [s.asDict() for s in r["segments"]], "error": r["error"]}
+        want = classify_transcript_json(json.dumps(doc, default=str), clf).driver
+        assert next(t["driver"] for t in topics if t["recording_sid"] == r["recording_sid"]) == want
+    by_label = defaultdict(list)
+    for t in topics:
+        by_label[t["driver_label"]].append(audits[t["call_sid"]]["quality_score"])
+    _, rows = results["drivers_summary"]
+    assert {r["motivo"]: r["llamadas"] for r in rows} == {k: len(v) for k, v in by_label.items()}
+    for r in rows:
+        scores = [s for s in by_label[r["motivo"]] if s is not None]
+        assert r["qs_promedio"] == pytest.approx(round(sum(scores) / len(scores), 1) if scores else None)
+    _, daily = results["drivers_by_day"]
+    assert sum(r["llamadas"] for r in daily) == len(topics)

@@ -40,6 +40,12 @@ def test_report_data_matches_the_gold_marts_and_alert_candidates_are_masked(spar
     assert HOSTILE_SCRIPT in data.snippets[flagged["recording_sid"]] and "[CEDULA]" in flagged["transcript_snippet"]
     assert len(flagged["start_local"]) == 16  # 'YYYY-MM-DD HH:MM', Bogotá time
 
+    # drivers: one per audited call of the period; every call a coaching moment cites has its page
+    assert sorted(t["call_sid"] for t in data.topics) == sorted(r["call_sid"] for r in data.audits)
+    cited = {e["call_sid"] for r in data.coaching for e in r["examples"]}
+    assert cited and {p["call_sid"] for p in data.call_pages} == cited
+    assert all(p["transcript"] and p["driver_label"] for p in data.call_pages)
+
     (candidate,) = read_review_candidates(settings, spark=spark)
     assert candidate["call_sid"] == flagged["call_sid"] and candidate["from_number"] == "+573*******67"
     utc = datetime.fromisoformat(candidate["start_utc"].replace("Z", "+00:00"))
@@ -56,7 +62,7 @@ def test_report_cli_writes_the_page_and_an_old_period_is_empty_not_broken(spark,
     assert result.exit_code == 0, result.output
     assert f"report: {out}" in result.output
     html = out.read_text(encoding="utf-8")
-    assert html.count("<svg") == 7 and "Juan Pérez" in html and "<script" not in html
+    assert html.count("<svg") == 9 and "Juan Pérez" in html and "<script" not in html
     assert "&lt;script&gt;window.__pwned = 1; alert(1)&lt;/script&gt;" in html
 
     old_end = fmt.now_bogota().date() - timedelta(days=60)

@@ -12,7 +12,9 @@ For one split of a set (evaluation/es_co/test by default):
 3. the gold audits are compared with the marks (:func:`callaudit.scoring.evaluate.evaluate_rows`): per criterion
    P/R/F1 of both classes, forbidden words per call and per expression, category accuracy and confusion, and how
    many calls the auditor sent to review as "not determinable";
-4. WER per channel of the recogniser with per-channel biasing (the pipeline's transcripts) and, on the same
+4. where the split has call-driver marks (evaluation/topics/<set>_<split>.yml), the drivers of gold
+   ``call_topics`` against them, per engine;
+5. WER per channel of the recogniser with per-channel biasing (the pipeline's transcripts) and, on the same
    recordings decoded outside the pipeline with the pipeline's options, with no bias, one shared list and
    per-channel lists.
 
@@ -45,6 +47,17 @@ class SplitResult:
     pipeline_seconds: dict = field(default_factory=dict)
     wer: dict = field(default_factory=dict)  # label -> {"agent": (wer, words), "customer": (wer, words)}
     wer_calls: int = 0
+    drivers: dict = field(default_factory=dict)  # engine -> [(marked driver, gold driver or None)]
+
+
+def driver_marks(set_dir: Path, split: str) -> dict[str, str]:
+    """The QA lead's driver per call id for this split, when there are marks (else empty)."""
+    import yaml
+
+    path = PROJECT_ROOT / "evaluation" / "topics" / f"{Path(set_dir).name}_{split}.yml"
+    if not path.is_file():
+        return {}
+    return {str(k): str(v["driver"]) for k, v in (yaml.safe_load(path.read_text(encoding="utf-8"))["calls"]).items()}
 
 
 def _set_env(values: dict[str, str | None]) -> None:
@@ -154,6 +167,12 @@ def run_split(set_dir: Path, split: str, work: Path, *, wer_calls: int = 16,
     for engine in ENGINES:
         rows = _rows(spark, work / split / engine, "twilio_call_audits")
         result.evaluations[engine] = evaluate_rows(labels, rows, card)
+    marks = driver_marks(set_dir, split)
+    if marks:
+        for engine in ENGINES:
+            gold = {r["call_sid"]: r["driver"] for r in _rows(spark, work / split / engine, "call_topics")}
+            result.drivers[engine] = [(marks[lab["eval_id"]], gold.get(lab["call_sid"])) for lab in labels
+                                      if lab.get("eval_id") in marks]
     pipeline_transcripts = {r["recording_sid"]: r["transcript"]
                             for r in _rows(spark, work / split / "whisper", "silver_transcriptions")}
     result.wer["pipeline, per-channel hotwords (all calls)"] = _wer_by_channel(labels, pipeline_transcripts)
@@ -185,11 +204,22 @@ def render(results: list[SplitResult], set_dir: Path) -> str:
                      else "end to end (Whisper base, per-channel hotwords)")
             console.print(f"\n-- {title}; pipeline {r.pipeline_seconds[engine]:.0f} s")
             render_eval(ev, console, max_mismatches=12)
+            pairs = r.drivers.get(engine)
+            if pairs:
+                right = sum(a == b for a, b in pairs)
+                console.print(f"call drivers (gold call_topics vs the QA lead's marks): {right}/{len(pairs)} = "
+                              f"{right / len(pairs):.3f}; always the most frequent driver: {_majority(pairs):.3f}")
         console.print("\nWER per channel (pooled over calls; words = reference words)")
         for name, values in r.wer.items():
             console.print(f"  {name}: agent {values['agent'][0]:.3f} ({values['agent'][1]} words), "
                           f"customer {values['customer'][0]:.3f} ({values['customer'][1]} words)")
     return buf.getvalue()
+
+
+def _majority(pairs: list[tuple[str, str | None]]) -> float:
+    from collections import Counter
+
+    return Counter(a for a, _ in pairs).most_common(1)[0][1] / len(pairs) if pairs else 0.0
 
 
 def summary_rows(results: list[SplitResult]) -> list[dict]:
@@ -204,6 +234,8 @@ def summary_rows(results: list[SplitResult]) -> list[dict]:
                 "missed_f1": missed, "forbidden_f1": ev.forbidden_per_call.f1,
                 "forbidden_word_f1": ev.forbidden_per_word.f1, "category_accuracy": ev.category_accuracy,
                 "undetermined_calls": ev.undetermined_calls, "sentiment_accuracy": ev.sentiment_accuracy,
+                "driver_accuracy": (sum(a == b for a, b in r.drivers[engine]) / len(r.drivers[engine])
+                                    if r.drivers.get(engine) else None),
             })
     return rows
 

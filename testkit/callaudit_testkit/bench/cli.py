@@ -23,7 +23,7 @@ import typer
 from callaudit.config import PROJECT_ROOT
 from callaudit.errors import UserError, user_errors
 
-SECTIONS = ("ingest", "transcription", "scoring", "pipeline", "accuracy", "latency")
+SECTIONS = ("ingest", "transcription", "scoring", "pipeline", "accuracy", "topics", "latency")
 
 
 def machine_info() -> list[str]:
@@ -186,6 +186,51 @@ def bench_accuracy(quick: bool, set_dir: Path, splits: list[str],
     return text, [command + (" --quick" if quick else "")], accuracy_summary(accuracy.summary_rows(results), set_dir)
 
 
+def bench_topics(quick: bool) -> tuple[str, list[str], str]:
+    """Call-driver accuracy on the test split (two labelled sets the taxonomy was not written from), from the
+    shipped taxonomy and model; the cross-validated figure on the training data beside it."""
+    import io
+
+    from rich.console import Console
+
+    from callaudit.topics.classify import cached_classifier
+    from callaudit.topics.evaluate import confusion_table, evaluate_drivers
+    from callaudit.topics.sets import load_split
+
+    clf = cached_classifier()
+    calls = load_split("test", clf.taxonomy.keys)
+    ev = evaluate_drivers(calls, clf)
+    meta = clf.model.meta or {}
+    buf = io.StringIO()
+    out = Console(file=buf, width=150, force_terminal=False, color_system=None)
+    out.print(f"taxonomy {clf.taxonomy.version}; model trained on {', '.join(meta.get('trained_on', []))} "
+              f"({meta.get('calls')} calls), C={meta.get('C')}, cross-validated accuracy on them "
+              f"{meta.get('cv_accuracy', {}).get(str(meta.get('C')), '—')}")
+    out.print(f"test: {ev.n} calls · accuracy {ev.accuracy:.3f} (most frequent driver {ev.majority_accuracy:.3f}) · "
+              f"macro-F1 {ev.macro_f1:.3f} · flagged for review {ev.review_rate:.0%} · accuracy when not flagged "
+              f"{ev.accuracy_confident:.3f}")
+    for src, (n, acc, maj) in ev.by_source.items():
+        out.print(f"  {os.path.relpath(src.split(':')[0], PROJECT_ROOT)}: {n} calls, accuracy {acc:.3f} "
+                  f"(most frequent driver {maj:.3f})")
+    out.print("")
+    out.print(f"{'driver':22} {'precision':>9} {'recall':>7} {'f1':>6} {'calls':>6}")
+    for k in ev.drivers:
+        p = ev.per_driver[k]
+        cells = ["—" if p[x] is None else f"{p[x]:.2f}" for x in ("precision", "recall", "f1")]
+        out.print(f"{k:22} {cells[0]:>9} {cells[1]:>7} {cells[2]:>6} {p['support']:>6}")
+    out.print("")
+    for row in confusion_table(ev):
+        out.print(row)
+    rows = ["| part of the test split | calls | accuracy | always the most frequent driver |", "|---|---|---|---|"]
+    for src, (n, acc, maj) in ev.by_source.items():
+        rows.append(f"| `{os.path.relpath(src.split(':')[0], PROJECT_ROOT)}` | {n} | {acc:.3f} | {maj:.3f} |")
+    rows.append(f"| all | {ev.n} | {ev.accuracy:.3f} | {ev.majority_accuracy:.3f} |")
+    summary = (f"Call drivers (`call_topics`) on labelled calls the taxonomy was not written from (macro-F1 "
+               f"{ev.macro_f1:.3f}; {ev.review_rate:.0%} flagged for review, {ev.accuracy_confident:.3f} accurate "
+               "when not flagged):\n\n" + "\n".join(rows))
+    return buf.getvalue(), ["callaudit bench --only topics"], summary
+
+
 def accuracy_summary(rows: list[dict], set_dir: Path) -> str:
     """The accuracy lines of the BENCHMARKS summary, written from the measured figures (never by hand)."""
     def f(v):
@@ -193,13 +238,13 @@ def accuracy_summary(rows: list[dict], set_dir: Path) -> str:
 
     lines = ["| split | transcripts | calls | protocol macro-F1 | missed-step F1 (greeting / identification / help "
              "offer / farewell) | forbidden-word F1 (per call / per expression) | category accuracy | not "
-             "determinable |", "|---|---|---|---|---|---|---|---|"]
+             "determinable | call-driver accuracy |", "|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         missed = " / ".join(f(r["missed_f1"].get(k)) for k in ("greeting", "identification", "help_offer", "farewell"))
         which = "reference (rules alone)" if r["engine"] == "reference" else "Whisper base, end to end"
         lines.append(f"| {r['split']} | {which} | {r['calls']} | {f(r['macro_f1'])} | {missed} | "
                      f"{f(r['forbidden_f1'])} / {f(r['forbidden_word_f1'])} | {f(r['category_accuracy'])} | "
-                     f"{r['undetermined_calls']} |")
+                     f"{r['undetermined_calls']} | {f(r.get('driver_accuracy'))} |")
     rel = os.path.relpath(set_dir, PROJECT_ROOT) if set_dir.is_absolute() else str(set_dir)
     return (f"Auditor accuracy on `{rel}` (calls written by analysts from evaluation/CONVENTIONS.md, not from the "
             "scorecard; gold `twilio_call_audits` of two pipeline runs):\n\n" + "\n".join(lines))
@@ -218,6 +263,7 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
         "scoring": "Scoring throughput: pandas UDF vs row-at-a-time UDF",
         "pipeline": "Pipeline: incremental cost at 100,000 calls, full refresh, peak memory",
         "accuracy": "Auditor accuracy on calls written independently of the scorecard",
+        "topics": "Call drivers: accuracy on labelled calls the taxonomy was not written from",
         "latency": "Near-real-time: Twilio callback to audit in gold (webhooks + pipeline --watch)",
     }
     existing = out.read_text() if out.exists() else ""
@@ -228,7 +274,7 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
     if summary:
         parts += [summary.group(0), ""]
     # generated summaries: written from the figures of the run that measured them
-    summary_titles = {"accuracy": "auditor accuracy", "transcription": "transcription speed and WER",
+    summary_titles = {"accuracy": "auditor accuracy", "topics": "call drivers", "transcription": "transcription speed and WER",
                       "pipeline": "pipeline runs", "latency": "callback-to-gold latency"}
     for key in SECTIONS:
         kept = re.search(rf"<!-- {key}-summary -->.*?<!-- /{key}-summary -->", existing, re.S)
@@ -292,6 +338,7 @@ def bench(
         "pipeline": lambda: bench_pipeline(quick, pipeline_calls),
         "accuracy": lambda: bench_accuracy(quick, set_dir, [x.strip() for x in splits.split(",") if x.strip()],
                                            wer_calls),
+        "topics": lambda: bench_topics(quick),
         "latency": lambda: bench_latency(quick, latency_calls),
     }
     failed: list[str] = []
