@@ -166,7 +166,7 @@ def discover_cmd(
         docs = _lakehouse_docs()
         source = "lakehouse: twilio_transcriptions + call_topics"
     if unclassified:
-        docs = [d for d in docs if d.driver in (None, "otro") or (d.confidence is not None and d.confidence < 0.4)]
+        docs = [d for d in docs if d.driver in (None, "otro") or d.needs_review]
     try:
         found = discover(docs, clusters)
     except ValueError as exc:
@@ -200,12 +200,12 @@ def _lakehouse_docs():
         raise UserError("no gold transcripts in the lakehouse", hint="run `callaudit demo` or `callaudit pipeline run`")
     spark = local_session(settings, app_name="callaudit-topics")
     rows = spark.sql(
-        "SELECT t.call_sid, t.segments, c.driver, c.driver_confidence FROM twilio_transcriptions t "
-        + ("LEFT JOIN call_topics c ON c.call_sid = t.call_sid " if "call_topics" in tables
-           else "LEFT JOIN (SELECT NULL AS call_sid, NULL AS driver, NULL AS driver_confidence) c ON false ")
+        "SELECT t.call_sid, t.segments, c.driver, c.driver_needs_review FROM twilio_transcriptions t "
+        + ("LEFT JOIN call_topics c ON c.recording_sid = t.recording_sid " if "call_topics" in tables
+           else "LEFT JOIN (SELECT NULL AS recording_sid, NULL AS driver, NULL AS driver_needs_review) c ON false ")
         + "WHERE t.error IS NULL").collect()
     return [DiscoveryDoc(r.call_sid, [(s.speaker, s.text) for s in (r.segments or []) if s.text], r.driver,
-                         r.driver_confidence) for r in rows]
+                         bool(r.driver_needs_review)) for r in rows]
 
 
 def register(app: typer.Typer) -> None:

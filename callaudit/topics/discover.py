@@ -22,7 +22,7 @@ class DiscoveryDoc:
     id: str
     turns: list[Turn]
     driver: str | None = None  # what the classifier said, when known
-    confidence: float | None = None
+    needs_review: bool = False  # the classifier was not confident
 
 
 @dataclass
@@ -35,11 +35,19 @@ class Cluster:
     cohesion: float = 0.0  # mean cosine similarity of its calls to the centre
 
 
+# conversational words of any call: greetings, forms of address, fillers, pleasantries
+SMALL_TALK = frozenset("""
+alo hola buenos buenas dias dia tardes tarde noches noche senorita joven mija mijo mi amor vida sumerce hermano
+ay aja uy pues vea mire oiga listo bueno claro gracias muchas favor chao adios hasta luego dios bendiga verdad
+si sera cierto exacto perfecto dale hagale habla ella el quien mama papa
+""".split())  # noqa: SIM905
+
+
 def _customer_terms(turns: list[Turn]) -> list[str]:
     out: list[str] = []
     for s, t in turns:
         if s in ("customer", "unknown"):
-            ws = words(t)
+            ws = [w for w in words(t) if w not in SMALL_TALK]
             out.extend(ws + [f"{a} {b}" for a, b in zip(ws, ws[1:], strict=False)])
     return out
 
@@ -58,7 +66,9 @@ def discover(docs: list[DiscoveryDoc], k: int | None = None, *, seed: int = 7, t
     usable = [d for d in docs if _customer_terms(d.turns)]
     if len(usable) < 4:
         raise ValueError(f"discovery needs at least 4 calls with customer speech (got {len(usable)})")
-    vec = TfidfVectorizer(analyzer=lambda x: x, sublinear_tf=True, min_df=2 if len(usable) >= 30 else 1)
+    # words most calls share (greetings, "aló", "señorita") say nothing about why one calls: max_df drops them
+    vec = TfidfVectorizer(analyzer=lambda x: x, sublinear_tf=True, min_df=2 if len(usable) >= 30 else 1,
+                          max_df=0.2 if len(usable) >= 30 else 1.0)
     x = vec.fit_transform([_customer_terms(d.turns) for d in usable])
     if x.shape[1] == 0:
         raise ValueError("the calls share no words to cluster on")

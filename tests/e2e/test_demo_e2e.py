@@ -25,7 +25,7 @@ CALLAUDIT = str(Path(sys.executable).parent / "callaudit")
 TOKEN = "tok-CANARY-5f1d0c9e"
 AZURE_KEY = "azkey-CANARY-7a2b"
 GOLD = ["twilio_calls", "twilio_recordings", "twilio_transcriptions", "twilio_call_audits", "agent_daily_quality",
-        "daily_quality_trend", "forbidden_words_by_agent", "review_queue", "kpi_summary"]
+        "daily_quality_trend", "forbidden_words_by_agent", "review_queue", "kpi_summary", "call_topics"]
 
 ORIGINAL_QUERIES = {
     "agents_without_greeting": """
@@ -351,3 +351,35 @@ def test_tickets_open_once_per_critical_or_escalated_call_of_the_demo(demo, spar
     out = first.stdout + first.stderr + second.stdout + second.stderr
     assert JIRA_TOKEN not in out and ZENDESK_TOKEN not in out
     print("\n".join(first.stdout.splitlines()[:12]))
+
+
+def test_every_demo_call_has_a_driver_that_matches_what_the_customer_called_about(demo, spark):
+    """call_topics on the demo: one driver per audited call, and (from the Whisper transcripts of the synthetic
+    calls) mostly the driver of the topic the synthetic customer called about — phrases the model never saw."""
+    from callaudit_testkit.synth.phrases import TOPIC_DRIVERS
+
+    home = demo["home"]
+    audits = {r["call_sid"] for r in _table(spark, home, "twilio_call_audits").select("call_sid").collect()}
+    topics = {r["call_sid"]: r for r in _table(spark, home, "call_topics").collect()}
+    assert set(topics) == audits
+    spoken = [lab for lab in demo["labels"] if lab["call_sid"] in topics and lab.get("topic")
+              and lab["scenario"] not in ("agent_silent", "dropped_call")]
+    assert spoken
+    right = sum(topics[lab["call_sid"]]["driver"] == TOPIC_DRIVERS[lab["topic"]] for lab in spoken)
+    print(f"demo drivers: {right}/{len(spoken)} match the synthetic customer's topic")
+    assert right / len(spoken) >= 0.7
+    for r in topics.values():
+        assert 0 <= r["driver_confidence"] <= 1 and r["taxonomy_version"]
+
+
+def test_topic_discovery_on_the_demo_proposes_clusters_of_its_calls(demo, tmp_path):
+    out = tmp_path / "propuesta.yml"
+    res = _cli(demo["home"], "topics", "discover", "--out", str(out))
+    assert res.returncode == 0, res.stdout + res.stderr
+    import yaml
+
+    proposal = yaml.safe_load(out.read_text(encoding="utf-8"))
+    clusters = proposal["clusters"]
+    assert len(clusters) >= 2 and all(c["top_terms"] and c["examples"] for c in clusters)
+    assert all(e["id"].startswith("CA") for c in clusters for e in c["examples"])
+    print(res.stdout)

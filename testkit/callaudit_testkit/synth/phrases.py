@@ -228,6 +228,18 @@ TOPICS = {
         "pii": "EMAIL",
     },
 }
+# each topic's call driver in callaudit/topics/taxonomy_es.yml (the ground truth the demo's drivers are checked on;
+# the driver model never trained on these phrases)
+TOPIC_DRIVERS = {
+    "tarjeta_bloqueada": "bloqueo_fraude",
+    "pago_no_reflejado": "pagos",
+    "cuota_manejo": "cobros",
+    "embargo": "embargo_legal",
+    "cancelacion": "cancelacion",
+    "actualizar_datos": "actualizacion_datos",
+    "clave_app": "acceso_digital",
+    "aumento_cupo": "productos",
+}
 ASK_EXTRA_PII = {
     "TARJETA": ["¿Me confirma el número completo de la tarjeta, por favor?",
                 "¿Me regala los dieciséis dígitos de la tarjeta?"],
