@@ -85,6 +85,10 @@ def evaluate_cmd(
     calls = load_split(set_, clf.taxonomy.keys)
     ev = evaluate_drivers(calls, clf)
     typer.echo(f"{set_}: {ev.n} calls · taxonomy {clf.taxonomy.version}")
+    trained_on = (clf.model.meta or {}).get("trained_on") or []
+    if set_ in trained_on:
+        typer.secho(f"note: the model was trained on {set_!r} — these figures are in-sample (optimistic); "
+                    "`--set test` is the held-out figure", fg="yellow", err=True)
     typer.echo(f"accuracy {ev.accuracy:.3f} (always the most frequent driver: {ev.majority_accuracy:.3f}) · "
                f"macro-F1 {ev.macro_f1:.3f} · flagged for review {ev.review_rate:.0%}"
                + (f" · accuracy when not flagged {ev.accuracy_confident:.3f}" if ev.accuracy_confident is not None

@@ -98,6 +98,8 @@ def test_report_in_headless_chromium(spark, tmp_path_factory, tmp_path):
             first = cards.first
             assert first.locator(".step").count() >= 1 and first.locator("p.advice").count() >= 1
             assert first.locator("ul.moments li code").first.inner_text().startswith("CA")
+            # the agent index links to each agent's card
+            assert page.locator("#coaching nav.agent-index a").count() == cards.count()
             # a moment links to its call's page in the report: verdicts, driver and the redacted transcript
             moment = first.locator("ul.moments li a").first
             sid = moment.inner_text()
