@@ -235,6 +235,8 @@ class FormMatcher:
         for i, text in enumerate(self.forms):
             for seq in expand(text):
                 _add(self.root, seq, i)
+        # first words of forms whose second slot is a name ("soy {name}"): heard glued to it, "soycarlos"
+        self._before_name = tuple(word for word, child in self.root.words.items() if child.name is not None)
 
     # ---- one segment --------------------------------------------------------------------------------------
     def find(self, tokens: list[str], names: NameCheck | None = None,
@@ -242,8 +244,16 @@ class FormMatcher:
         """Every non-overlapping hit in a token list, left to right (the longest, then best, hit at each start)."""
         names = names or NameCheck()
         out: list[FormHit] = []
+        root = self.root
+        # a form that can start with any word (a name, a gap) is searched from every position; otherwise only
+        # from the words that can begin one (most words of a call cannot: the search is skipped for them)
+        every = root.name is not None or root.any_name is not None or root.gap is not None
+        n = len(tokens)
         i = 0
-        while i < len(tokens):
+        while i < n:
+            if not every and not self._may_start(tokens, i):
+                i += 1
+                continue
             best = self._longest_from(tokens, i, names, breaks)
             if best is None:
                 i += 1
@@ -251,6 +261,17 @@ class FormMatcher:
             out.append(best)
             i = best.last + 1
         return out
+
+    def _may_start(self, tokens: list[str], i: int) -> bool:
+        """Whether a form can begin at ``tokens[i]``: exactly the root moves :meth:`_longest_from` would try."""
+        root, tok = self.root, tokens[i]
+        if self._moves(root, tok, True):
+            return True
+        if i + 1 < len(tokens) and len(tok) < 8 and self._splits(root, tok, tokens[i + 1]):
+            return True
+        if len(tok) >= 5:  # the first word glued to a name
+            return any(tok.startswith(word) and len(tok) - len(word) >= 3 for word in self._before_name)
+        return False
 
     # ---- moves from a node, cached per heard word ----------------------------------------------------------
     def _moves(self, node: _Node, tok: str, at_start: bool) -> tuple:
