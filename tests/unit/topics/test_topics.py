@@ -96,7 +96,7 @@ def test_the_shipped_classifier_beats_the_majority_baseline_on_held_out_calls(ta
 
     ev = evaluate_drivers(load_split("test", tax.keys), cached_classifier())
     assert ev.accuracy > ev.majority_accuracy + 0.3, (ev.accuracy, ev.majority_accuracy)
-    for src, (n, acc, majority) in ev.by_source.items():
+    for src, (_n, acc, majority) in ev.by_source.items():
         assert acc > majority + 0.1, (src, acc, majority)
     assert sum(sum(r.values()) for r in ev.confusion.values()) == ev.n
 
