@@ -43,6 +43,7 @@ COMPONENTS = [
     "callaudit.alerts.cli",
     "callaudit.quality.cli",
     "callaudit.review.cli",
+    "callaudit.satisfaction.cli",
 ]
 
 
