@@ -44,6 +44,7 @@ COMPONENTS = [
     "callaudit.quality.cli",
     "callaudit.review.cli",
     "callaudit.topics.cli",
+    "callaudit.satisfaction.cli",
 ]
 
 

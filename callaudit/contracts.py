@@ -49,5 +49,6 @@ def value(name: str):
         raise KeyError(f"unknown contract constant {name!r}; known: {', '.join(names())}")
     return globals()[name]
 
-# ---- the landing zone: the folders the pipeline reads (ingest, the review page and `review import` write them) --
-LANDING_DIRS = ("calls", "recordings", "media", "media_manifest", "reference", "reviews")
+# ---- the landing zone: the folders the pipeline reads (ingest, the review page, `review import` and
+# `surveys import` write them) --
+LANDING_DIRS = ("calls", "recordings", "media", "media_manifest", "reference", "reviews", "surveys")

@@ -3,7 +3,8 @@
 Batch 1: four answered calls (parent + <Dial> child legs) with short dual-channel recordings — one of them a
 broken file — three unanswered calls, bad records (no sid, unknown status, unparseable date, negative duration),
 an unparseable page and the agent directory.
-Batch 2: two new answered calls, a late status update of an old call, and a page landed twice (duplicate).
+Batch 2: two new answered calls, a late status update of an old call, a page landed twice (duplicate), analysts'
+reviews and post-call survey answers dropped as CSV files (good rows, a later answer, bad rows).
 
 ``expected(landed)`` derives the row counts every layer must have from what was landed, so a test can check
 each layer after each run (this is what catches stale reads between runs).
@@ -57,6 +58,8 @@ class Landed:
     broken_media: set[str] = field(default_factory=set)
     reviews: set[tuple[str, str]] = field(default_factory=set)  # (call_sid, reviewer) that must reach qa_reviews
     bad_reviews: dict[str, str] = field(default_factory=dict)  # call_sid -> the rule that must quarantine it
+    surveys: dict[str, tuple[str, int]] = field(default_factory=dict)  # call_sid -> (type, score) in call_surveys
+    bad_surveys: dict[str, list[str]] = field(default_factory=dict)  # call_sid -> the rules that must quarantine it
 
 
 def _audio_cache(cache: Path) -> list[Path]:
@@ -151,6 +154,7 @@ def land_batch2(landing: Path, audio_cache: Path, landed: Landed) -> None:
     landed.valid_calls |= {c["sid"] for c in calls}
     landed.call_records += 2 * len(calls)
     land_review_drop(landing, landed)
+    land_survey_drop(landing, landed)
 
 
 # Analysts' verdicts dropped by hand into landing/reviews (as on a Databricks volume): the raw CSV an analyst
@@ -180,6 +184,39 @@ def land_review_drop(landing: Path, landed: Landed) -> None:
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+# Post-call survey answers dropped by hand into landing/surveys (a survey tool's export): naive Bogotá times, a call
+# answering twice (the later answer wins), a survey of a call that was never audited (kept in call_surveys, not in
+# call_satisfaction), and bad rows, each with the rule that must quarantine it.
+SURVEY_DROP = [
+    (1, "nps", "9", "2026-12-01 09:00", None),
+    (1, "nps", "3", "2026-12-02 18:30", None),  # the same customer later: this answer wins
+    (2, "csat", "1", "2026-12-01 10:00", None),
+    (3, "CSAT", "5", "2026-12-01T15:00:00Z", None),
+    (5, "nps", "10", "2026-12-02", None),
+    (998, "nps", "7", "2026-12-01 11:00", None),  # not an audited call
+    (6, "csat", "6", "2026-12-01 11:00", ["score_in_range"]),
+    (11, "ces", "3", "2026-12-01 11:00", ["survey_type_known", "score_in_range"]),
+    (4, "nps", "8", "mañana", ["answered_at_valid"]),
+]
+
+
+def land_survey_drop(landing: Path, landed: Landed) -> None:
+    from callaudit.satisfaction.records import SURVEY_FIELDS
+
+    lines = [",".join(SURVEY_FIELDS)]
+    for n, kind, score, when, rules in SURVEY_DROP:
+        lines.append(",".join([sid("CA", n), kind, score, when]))
+        if rules:
+            landed.bad_surveys[sid("CA", n)] = rules
+        else:
+            landed.surveys[sid("CA", n)] = (kind.lower(), int(score))
+    lines.append("CA12345,nps,5,2026-12-01")  # not a call sid
+    landed.bad_surveys["CA12345"] = ["call_sid_format"]
+    target = landing / "surveys" / "encuestas-semana48.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
 def expected(landed: Landed) -> dict[str, int]:
     return {
         "bronze_calls": landed.call_records + landed.corrupt_call_pages,
@@ -202,6 +239,7 @@ def expected(landed: Landed) -> dict[str, int]:
 
 
 REVIEW_TABLES = ["qa_reviews", "calibration_agreement", "calibration_disagreements"]
+SURVEY_TABLES = ["call_surveys", "call_satisfaction"]
 GOLD = ["twilio_calls", "twilio_recordings", "twilio_transcriptions", "twilio_call_audits", "agent_daily_quality",
         "daily_quality_trend", "forbidden_words_by_agent", "review_queue", "kpi_summary", "call_topics"]
 

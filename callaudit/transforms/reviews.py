@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import json
 
-import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 from pyspark.sql.types import (
-    ArrayType,
-    DoubleType,
-    IntegerType,
     StringType,
     StructField,
     StructType,
-    TimestampType,
 )
 from pyspark.sql.window import Window
 
 from callaudit.calibration.records import FALSE, NOT_APPLICABLE, REVIEW_FIELDS, STEPS, TRUE
+from callaudit.transforms.single_group import explode_table, one_group_lines
 
 REVIEW_CSV = StructType([StructField(f, StringType()) for f in REVIEW_FIELDS]
                         + [StructField("_corrupt_record", StringType())])
@@ -116,14 +112,6 @@ REVIEW_FIELDS_FOR_CALIBRATION = ["call_sid", "reviewer", "reviewed_at", *STEPS, 
                                  "quality_category", "is_calibration", "note"]
 
 
-def _struct(columns: list[tuple[str, str]]) -> StructType:
-    """A StructType from ``(name, kind)`` pairs (a DDL string would be parsed by the server: not allowed inside a
-    pipeline query function)."""
-    types = {"string": StringType(), "int": IntegerType(), "double": DoubleType(),
-             "array<string>": ArrayType(StringType()), "timestamp": TimestampType()}
-    return StructType([StructField(name, types[kind]) for name, kind in columns])
-
-
 def _calibration_input(audits: DataFrame, reviews: DataFrame) -> DataFrame:
     """One row holding every reviewed call's audit and every review as JSON lines ("audit\t{...}")."""
     reviewed = reviews.groupBy(F.col("call_sid").alias("_r_sid")).agg(F.count(F.lit(1)).alias("_r_n"))
@@ -133,7 +121,7 @@ def _calibration_input(audits: DataFrame, reviews: DataFrame) -> DataFrame:
     review_rows = reviews.select(
         F.lit(1).alias("_g"),
         F.concat(F.lit("review\t"), F.to_json(F.struct(*REVIEW_FIELDS_FOR_CALIBRATION))).alias("line"))
-    return audit_rows.unionByName(review_rows).groupBy("_g").agg(F.collect_list("line").alias("lines"))
+    return one_group_lines(audit_rows, review_rows)
 
 
 def _run_calibration(lines, categories: list[str]):
@@ -146,31 +134,8 @@ def _run_calibration(lines, categories: list[str]):
     return calibrate(audits, reviews, categories)
 
 
-# A scalar pandas UDF over the one collected row, exploded: grouped-map functions (applyInPandas/mapInPandas)
-# analyse their input's columns on the client, which a pipeline query function may not do.
-def _table_udf(columns: list[tuple[str, str]], rows_of):
-    kinds = dict(columns)
-    wire = [(n, "string" if k == "timestamp" else k) for n, k in columns]
-
-    @F.pandas_udf(ArrayType(_struct(wire)))
-    def compute(lines: pd.Series) -> pd.Series:
-        out = []
-        for batch in lines:
-            rows = []
-            for row in rows_of(list(batch)):
-                rows.append({n: (None if row.get(n) is None else row[n].isoformat()) if kinds[n] == "timestamp"
-                             else row.get(n) for n, _ in columns})
-            out.append(rows)
-        return pd.Series(out)
-
-    return compute
-
-
 def _explode(audits: DataFrame, reviews: DataFrame, columns: list[tuple[str, str]], rows_of) -> DataFrame:
-    computed = _calibration_input(audits, reviews).select(
-        F.explode(_table_udf(columns, rows_of)(F.col("lines"))).alias("r"))
-    return computed.select(*[(F.col(f"r.{n}").cast("timestamp") if k == "timestamp" else F.col(f"r.{n}")).alias(n)
-                             for n, k in columns])
+    return explode_table(_calibration_input(audits, reviews), columns, rows_of)
 
 
 def calibration_agreement(audits: DataFrame, reviews: DataFrame, categories: list[str]) -> DataFrame:

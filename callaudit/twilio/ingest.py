@@ -129,6 +129,7 @@ class Landing:
         self.media_manifest = self.root / "media_manifest"
         self.reference = self.root / "reference"
         self.reviews = self.root / "reviews"  # analysts' verdicts (callaudit review import / the review page)
+        self.surveys = self.root / "surveys"  # post-call survey answers (callaudit surveys import)
         self.state_dir = self.root / "_state"
         self.tmp = self.root / "_tmp"
         self.state_file = self.state_dir / "ingest_state.json"
@@ -143,7 +144,7 @@ class Landing:
 
     def create(self) -> None:
         for folder in (self.calls, self.recordings, self.media, self.media_manifest, self.reference,
-                       self.reviews, self.state_dir, self.tmp):
+                       self.reviews, self.surveys, self.state_dir, self.tmp):
             folder.mkdir(parents=True, exist_ok=True)
 
     def temp_path(self, name: str) -> Path:

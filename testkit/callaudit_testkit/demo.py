@@ -135,6 +135,14 @@ def run_demo(settings: Settings | None = None, *, calls: int = 12, days: int = 3
     landed = land_reviews(reviews, settings.landing, source="synthetic-qa-team")
     console.print(f"  synthetic QA team: {len(reviews)} review(s) ({len(landed.landed)} new) -> landing/reviews/; "
                   "see `callaudit calibrate`")
+    # the synthetic customers' post-call surveys (from a hidden model of the ground truth), for call_satisfaction
+    from callaudit.satisfaction.landing import land_surveys
+    from callaudit_testkit.synth.surveys import synthetic_surveys
+
+    surveys = synthetic_surveys(settings.twilio_data / "labels", seed=seed)
+    answered = land_surveys(surveys, settings.landing, source="synthetic-customers")
+    console.print(f"  synthetic customers: {len(surveys)} survey answer(s) ({len(answered.landed)} new) -> "
+                  "landing/surveys/; see `callaudit satisfaction evaluate`")
     result.steps[name] = time.perf_counter() - t0
 
     # 3. the pipeline

@@ -7,6 +7,7 @@ import pytest
 from pipeline_scenario import (
     GOLD,
     REVIEW_TABLES,
+    SURVEY_TABLES,
     Landed,
     expected,
     land_batch1,
@@ -34,10 +35,10 @@ def scenario(tmp_path_factory, spark):
     land_batch2(settings.landing, audio, landed)
     runs.append(run_pipeline(settings, progress=False))
     counts.append((layer_counts(spark, settings), expected(landed)))
-    snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES))
+    snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES + SURVEY_TABLES))
 
     runs.append(run_pipeline(settings, progress=False))  # nothing new
     counts.append((layer_counts(spark, settings), expected(landed)))
-    snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES))
+    snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES + SURVEY_TABLES))
     return {"settings": settings, "runs": runs, "counts": counts, "snaps": snaps, "landed": landed,
             "audio": audio}

@@ -23,7 +23,7 @@ import typer
 from callaudit.config import PROJECT_ROOT
 from callaudit.errors import UserError, user_errors
 
-SECTIONS = ("ingest", "transcription", "scoring", "pipeline", "accuracy", "topics", "latency")
+SECTIONS = ("ingest", "transcription", "scoring", "pipeline", "accuracy", "topics", "latency", "satisfaction")
 
 
 def machine_info() -> list[str]:
@@ -149,6 +149,26 @@ def bench_latency(quick: bool, calls: int | None) -> tuple[str, list[str], str]:
     return "\n".join(result.lines()), [f"callaudit bench --only latency --latency-calls {n}"], result.summary()
 
 
+def bench_satisfaction(quick: bool, calls: int | None, home: Path | None) -> tuple[str, list[str], str]:
+    """The satisfaction model on held-out surveyed calls of a synthetic call centre run through the whole product
+    (testkit/callaudit_testkit/bench/satisfaction.py); ``home`` reuses (or builds) that demo lakehouse."""
+    from callaudit_testkit.bench import satisfaction
+
+    n = calls or (120 if quick else 400)
+    work = None if home else Path(tempfile.mkdtemp(prefix="bench_satisfaction_"))
+    try:
+        result, lines = satisfaction.run(home or work / "home", calls=n,
+                                         say=lambda s: print(s, file=sys.stderr))
+    finally:
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+    command = f"callaudit bench --only satisfaction --satisfaction-calls {n}"
+    if home:
+        rel = os.path.relpath(home, PROJECT_ROOT) if Path(home).is_absolute() else str(home)
+        command += f" --satisfaction-home {rel}"
+    return "\n".join(lines), [command], satisfaction.summary(result, n)
+
+
 def pipeline_summary(result) -> str:
     """Summary rows of the pipeline section, from the measured runs (never typed in)."""
     full = result.by_label("full refresh").seconds
@@ -265,6 +285,7 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
         "accuracy": "Auditor accuracy on calls written independently of the scorecard",
         "topics": "Call drivers: accuracy on labelled calls the taxonomy was not written from",
         "latency": "Near-real-time: Twilio callback to audit in gold (webhooks + pipeline --watch)",
+        "satisfaction": "Predicted satisfaction: held-out MAE and Spearman ρ vs the mean (synthetic surveys)",
     }
     existing = out.read_text() if out.exists() else ""
     parts = ["# Benchmarks", "", "Written by `callaudit bench` (`make bench`). Figures are measurements, not "
@@ -274,8 +295,9 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
     if summary:
         parts += [summary.group(0), ""]
     # generated summaries: written from the figures of the run that measured them
-    summary_titles = {"accuracy": "auditor accuracy", "topics": "call drivers", "transcription": "transcription speed and WER",
-                      "pipeline": "pipeline runs", "latency": "callback-to-gold latency"}
+    summary_titles = {"accuracy": "auditor accuracy", "topics": "call drivers",
+                      "transcription": "transcription speed and WER", "pipeline": "pipeline runs",
+                      "latency": "callback-to-gold latency", "satisfaction": "predicted satisfaction"}
     for key in SECTIONS:
         kept = re.search(rf"<!-- {key}-summary -->.*?<!-- /{key}-summary -->", existing, re.S)
         if key in summaries and key in results:
@@ -309,6 +331,10 @@ def bench(
     wer_calls: int = typer.Option(16, help="Calls decoded again outside the pipeline to compare hotword modes."),
     latency_calls: int = typer.Option(None, help="Calls completed one per second for the latency section "
                                       "(default 20)."),
+    satisfaction_calls: int = typer.Option(None, help="Calls of the synthetic call centre for the satisfaction "
+                                           "section (default 400; ~40 % answer a survey)."),
+    satisfaction_home: Path = typer.Option(None, help="Build (or reuse, when the demo already built it with the "
+                                           "same parameters) the satisfaction section's lakehouse here."),
     out: Path = typer.Option(PROJECT_ROOT / "docs" / "BENCHMARKS.md", help="Markdown file to (re)write."),
 ) -> None:
     """Run the benchmarks, print the figures and write them to docs/BENCHMARKS.md (sections not run are kept).
@@ -316,8 +342,10 @@ def bench(
     Sections: ingest records/s (10k and 100k calls), transcription WER/RTF/model loads/memory, scoring
     throughput (pandas UDF vs row UDF on 10,000 transcripts), pipeline incremental cost and peak memory at
     100,000 calls, and the auditor's accuracy on an analysts' evaluation set (the test split, written apart from
-    the scorecard) read from the pipeline's gold tables, with reference transcripts and end to end. The full set
-    takes about an hour and a half on 2 cores.
+    the scorecard) read from the pipeline's gold tables, with reference transcripts and end to end, and the
+    satisfaction model's held-out MAE / Spearman ρ against predicting the mean on synthetic surveys. The full set
+    takes about an hour and a half on 2 cores, plus the satisfaction section's synthetic call centre run through
+    the whole product (400 calls; reused when --satisfaction-home already holds it).
 
     Examples:
 
@@ -340,6 +368,7 @@ def bench(
                                            wer_calls),
         "topics": lambda: bench_topics(quick),
         "latency": lambda: bench_latency(quick, latency_calls),
+        "satisfaction": lambda: bench_satisfaction(quick, satisfaction_calls, satisfaction_home),
     }
     failed: list[str] = []
     summaries: dict[str, str] = {}

@@ -58,3 +58,16 @@ def test_pipeline_summary_shares_are_computed_from_the_runs():
     assert "| no-op through Spark | 90.0 | 90.0% | 17.0 s | 2.00 GiB |" in text
     assert "+ 5.0% of a full refresh" in text
     assert any("no-op / full refresh: checked 0.1%, through Spark 90.0%" in line for line in r.lines())
+
+
+def test_satisfaction_summary_is_written_from_the_evaluation():
+    from callaudit_testkit.bench.satisfaction import summary
+
+    from callaudit.satisfaction.model import Evaluation
+
+    result = Evaluation(n_surveyed=100, n_train=70, n_test=30, mae=1.234, mae_baseline=2.5, spearman=0.61,
+                        coverage=0.8333, half_width=1.9)
+    text = summary(result, 400)
+    assert "| 30 | 70 | 1.23 | 2.50 | 0.61 | 83.3 % | 1.90 |" in text and "400 calls" in text
+    few = summary(Evaluation(n_surveyed=5, n_train=4, n_test=1, note="muy pocas encuestas"), 12)
+    assert "muy pocas encuestas" in few and "|" not in few
