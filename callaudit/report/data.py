@@ -36,6 +36,8 @@ TOPIC_COLUMNS = ["call_sid", "driver", "driver_label", "driver_confidence", "dri
                  "quality_score", "quality_category", "escalation_requested"]
 CALL_PAGE_COLUMNS = ["call_sid", "recording_sid", "agent", "vendor", "team", "quality_score", "quality_category",
                      "missed_criteria", "critical_errors", "review_reasons", "forbidden_words", "category_reason"]
+SATISFACTION_COLUMNS = ["call_sid", "agent", "call_date", "quality_score", "surveyed_score_0_10", "predicted_score",
+                        "predicted_low", "predicted_high", "prediction_note", "training_rows"]
 CALL_PAGE_CHARS = 6000  # the redacted transcript shown on a call's page
 
 
@@ -57,6 +59,7 @@ class ReportData:
     coaching: list[Row] = field(default_factory=list)  # agent_coaching, each agent's 3 weakest steps
     topics: list[Row] = field(default_factory=list)  # call_topics in the period (one driver per call)
     call_pages: list[Row] = field(default_factory=list)  # the calls coaching moments cite: audit, driver, transcript
+    satisfaction: list[Row] = field(default_factory=list)  # call_satisfaction in the period: surveyed and predicted
 
     @property
     def days(self) -> int:
@@ -145,6 +148,10 @@ def read_report_data(settings: Settings, days: int = 30, end: date | None = None
     topics = load("call_topics")
     if topics is not None:
         data.topics = [_plain(r) for r in topics.where(in_period).select(*pick(topics, TOPIC_COLUMNS)).collect()]
+    satisfaction = load("call_satisfaction")
+    if satisfaction is not None:
+        data.satisfaction = [_plain(r) for r in satisfaction.where(in_period)
+                             .select(*pick(satisfaction, SATISFACTION_COLUMNS)).collect()]
     cited = sorted({e["call_sid"] for r in data.coaching for e in (r.get("examples") or []) if e.get("call_sid")})
     if cited and audits is not None:
         data.call_pages = _call_pages(spark, audits, load("twilio_transcriptions"), topics, cited, pick, local_start)

@@ -327,3 +327,47 @@ def drivers_by_day(topics: Sequence[Row], start: date, end: date, top: int = 5) 
         label = str(r.get("driver_label") or r.get("driver"))
         series[label if label in keep else "Otros motivos"][i] += 1
     return days, series
+
+
+@dataclass
+class SatisfactionSummary:
+    surveyed: int  # calls with a survey answer in the period
+    predicted: int  # calls with a prediction
+    mean_surveyed: float | None  # 0-10
+    mean_predicted_surveyed: float | None  # the model's (out-of-fold) prediction for the same surveyed calls
+    mae: float | None  # |surveyed - predicted| over surveyed calls with a prediction (out-of-fold)
+    coverage: float | None  # share of surveyed answers inside their interval
+    unsurveyed_predicted: int
+    note: str | None  # why there is no prediction, when none
+    by_agent: list[tuple[str, float | None, float | None, int]]  # agent, mean surveyed, mean predicted, surveys
+
+
+def satisfaction_summary(rows: Sequence[Row]) -> SatisfactionSummary:
+    """Surveyed vs predicted satisfaction (0-10) over ``call_satisfaction`` rows; predictions of surveyed calls are
+    out-of-fold in the mart, so the MAE here is a held-out figure."""
+    surveyed = [r for r in rows if r.get("surveyed_score_0_10") is not None]
+    both = [r for r in surveyed if r.get("predicted_score") is not None]
+    inside = [r for r in both if r.get("predicted_low") is not None
+              and r["predicted_low"] <= r["surveyed_score_0_10"] <= r["predicted_high"]]
+    agents: dict[str, list[Row]] = defaultdict(list)
+    for r in rows:
+        agents[str(r.get("agent") or "—")].append(r)
+    by_agent = sorted(((a, mean(r.get("surveyed_score_0_10") for r in rs), mean(r.get("predicted_score") for r in rs),
+                        sum(r.get("surveyed_score_0_10") is not None for r in rs)) for a, rs in agents.items()),
+                      key=lambda t: (t[2] is None, t[2] if t[2] is not None else 0.0, t[0]))
+    notes = sorted({str(r["prediction_note"]) for r in rows if r.get("prediction_note")})
+    return SatisfactionSummary(
+        surveyed=len(surveyed), predicted=sum(r.get("predicted_score") is not None for r in rows),
+        mean_surveyed=mean(r["surveyed_score_0_10"] for r in surveyed),
+        mean_predicted_surveyed=mean(r["predicted_score"] for r in both),
+        mae=mean(abs(r["surveyed_score_0_10"] - r["predicted_score"]) for r in both),
+        coverage=len(inside) / len(both) if both else None,
+        unsurveyed_predicted=sum(r.get("surveyed_score_0_10") is None and r.get("predicted_score") is not None
+                                 for r in rows),
+        note=notes[0] if notes and not both else None, by_agent=by_agent)
+
+
+def at_risk(rows: Sequence[Row], limit: int = 10) -> list[Row]:
+    """Calls without a survey whose predicted satisfaction is lowest (the customers to call back first)."""
+    cands = [r for r in rows if r.get("surveyed_score_0_10") is None and r.get("predicted_score") is not None]
+    return sorted(cands, key=lambda r: (r["predicted_score"], str(r.get("call_sid"))))[:limit]

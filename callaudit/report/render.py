@@ -184,7 +184,38 @@ def _charts(data: ReportData) -> list[Chart]:
             y_min=0, y_max=max([1, *(v for vs in by_driver.values() for v in vs)]), y_label="Llamadas",
             x_label="Día de la llamada", value_fmt=lambda v: fmt.number(v, 0), width=1200, height=300))
         if drivers else None, wide=True, empty="Aún no hay motivos de llamada (tabla call_topics)."))
+
+    # 10. satisfaction: surveyed vs predicted per agent
+    sat = metrics.satisfaction_summary(data.satisfaction)
+    agents = [a for a in sat.by_agent if a[1] is not None or a[2] is not None]
+    charts.append(Chart(
+        "satisfaccion", "Satisfacción: encuesta vs predicción",
+        "Promedio por agente en escala 0–10 (NPS; CSAT 1–5 convertido): respuesta del cliente y predicción del modelo",
+        Markup(svg.grouped_hbar_chart(
+            title="Satisfacción por agente: encuesta vs predicción",
+            desc="Promedio por agente de la satisfacción respondida en la encuesta y de la predicha a partir de la "
+                 "auditoría, en escala de 0 a 10.",
+            labels=[a for a, *_ in agents],
+            series=[svg.BarSeries("Encuesta", [v or 0.0 for _, v, _, _ in agents], svg.BLUE),
+                    svg.BarSeries("Predicción", [v or 0.0 for _, _, v, _ in agents], svg.ORANGE)],
+            x_max=10.0, x_label="Satisfacción (0–10)", value_fmt=lambda v: fmt.number(v, 1),
+            notes=[f"{n} encuesta{'s' if n != 1 else ''}" for *_, n in agents]))
+        if agents and sat.predicted else None,
+        empty=sat.note or "Aún no hay encuestas ni predicciones (tabla call_satisfaction)."))
     return charts
+
+
+def satisfaction_context(data: ReportData) -> dict[str, Any]:
+    sat = metrics.satisfaction_summary(data.satisfaction)
+    risk = [{"call_sid": r.get("call_sid"), "agent": r.get("agent") or UNASSIGNED_AGENT,
+             "score": fmt.number(r.get("quality_score"), 1), "predicted": fmt.number(r.get("predicted_score"), 1),
+             "interval": f"{fmt.number(r.get('predicted_low'), 1)} – {fmt.number(r.get('predicted_high'), 1)}"}
+            for r in metrics.at_risk(data.satisfaction)]
+    return {"satisfaction": {
+        "rows": len(data.satisfaction), "surveyed": sat.surveyed, "predicted": sat.predicted,
+        "mean_surveyed": fmt.number(sat.mean_surveyed, 1), "mean_predicted": fmt.number(sat.mean_predicted_surveyed, 1),
+        "mae": fmt.number(sat.mae, 2), "coverage": fmt.percent(sat.coverage) if sat.coverage is not None else "—",
+        "unsurveyed": sat.unsurveyed_predicted, "note": sat.note, "at_risk": risk}}
 
 
 def driver_rows(topics: list[dict]) -> list[dict[str, Any]]:
@@ -403,6 +434,7 @@ def render_report(data: ReportData, *, live_refresh: int | None = None) -> str:
     context["coaching"] = coaching_cards(data.coaching)
     context["drivers"] = driver_rows(data.topics)
     context["call_pages"] = call_pages(data.call_pages)
+    context.update(satisfaction_context(data))
     recent = recent_rows(data.recent)
     context.update({"recent": recent, "recent_critical": sum(1 for r in recent if r["critical"]),
                     "recent_minutes": RECENT_MINUTES, "live_refresh": live_refresh})

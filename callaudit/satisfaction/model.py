@@ -172,12 +172,14 @@ def predict_calls(audits: list[dict], surveys: dict[str, float], *, min_surveys:
     the reason. Surveyed training calls get their out-of-fold prediction. Deterministic for the same inputs."""
     audits = sorted(audits, key=lambda a: str(a.get("call_sid")))
     rows, targets = training_set(audits, surveys)
+    min_surveys = max(min_surveys, 3)  # fewer cannot give out-of-fold residuals
     if len(rows) < min_surveys:
         note = NOTE_TOO_FEW.format(min=min_surveys, n=len(rows))
         return [{"call_sid": a.get("call_sid"), "predicted_score": None, "predicted_low": None,
                  "predicted_high": None, "prediction_note": note, "model": None, "training_rows": len(rows)}
                 for a in audits]
-    model = fit(rows, targets, seed=seed)
+    # a minimum set below FOLDS (tests, a pilot) gets leave-one-out instead of 5 folds
+    model = fit(rows, targets, seed=seed, folds=min(FOLDS, len(rows)))
     scored = [a for a in audits if predictable(a)]
     predicted = dict(zip((a["call_sid"] for a in scored), model.predict(scored), strict=True))
     predicted.update(model.oof)

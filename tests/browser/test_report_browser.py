@@ -17,8 +17,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.spark]
 
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOT = ROOT / "test-output" / "report.png"
-CHARTS = 9  # trend, compliance per agent / per vendor, forbidden words, durations, sentiment per day / per week,
-# calls per driver, drivers per day
+CHARTS = 10  # trend, compliance per agent / per vendor, forbidden words, durations, sentiment per day / per week,
+# calls per driver, drivers per day, surveyed vs predicted satisfaction per agent
 
 
 def test_report_in_headless_chromium(spark, tmp_path_factory, tmp_path):
@@ -98,6 +98,9 @@ def test_report_in_headless_chromium(spark, tmp_path_factory, tmp_path):
             first = cards.first
             assert first.locator(".step").count() >= 1 and first.locator("p.advice").count() >= 1
             assert first.locator("ul.moments li code").first.inner_text().startswith("CA")
+            # satisfaction: surveyed vs predicted, and the unsurveyed call with its predicted score and interval
+            assert "3 llamadas encuestadas" in page.locator("#satisfaction-summary").inner_text()
+            assert page.locator("#satisfaction-risk-table tbody tr").count() == 1
             # the agent index links to each agent's card
             assert page.locator("#coaching nav.agent-index a").count() == cards.count()
             # a moment links to its call's page in the report: verdicts, driver and the redacted transcript

@@ -128,6 +128,14 @@ def gold_views(spark, tmp_path_factory):
         "call_topics": local(topic_tables.call_topics(
             topic_tables.silver_call_topics(silver_tx, make_classify_driver()), call_audits)),
     }
+    # post-call surveys for the first five calls (the model's minimum lowered to 4 for these few rows)
+    from callaudit.transforms import satisfaction as satisfaction_tables
+
+    answers = [(call_sid, "nps", score, float(score), now) for (call_sid, _, _), score in zip(plan[:5], (9, 3, 1, 6, 8),
+                                                                                          strict=True)]
+    surveys = spark.createDataFrame(answers, "call_sid string, survey_type string, score int, score_0_10 double, "
+                                             "answered_at timestamp")
+    views["call_satisfaction"] = local(satisfaction_tables.call_satisfaction(call_audits, surveys, min_surveys=4))
     # analysts' reviews of every call (one verdict contradicts the auditor) -> the pipeline's calibration tables
     from callaudit.transforms import reviews as review_tables
 
@@ -327,3 +335,29 @@ def test_drivers_page_counts_every_audited_call_once_by_its_driver(spark, result
         assert r["qs_promedio"] == pytest.approx(round(sum(scores) / len(scores), 1) if scores else None)
     _, daily = results["drivers_by_day"]
     assert sum(r["llamadas"] for r in daily) == len(topics)
+
+
+def test_satisfaction_page_compares_answers_with_predictions_per_agent(spark, results, gold_views):
+    """Per agent: the surveyed average is the mean of that agent's answers, the predicted one the mean of the mart's
+    predictions; the at-risk table lists only unsurveyed calls, lowest prediction first."""
+    from collections import defaultdict
+
+    rows = spark.table("call_satisfaction").collect()
+    surveyed, predicted = defaultdict(list), defaultdict(list)
+    for r in rows:
+        if r["surveyed_score_0_10"] is not None:
+            surveyed[r["agent"]].append(r["surveyed_score_0_10"])
+        if r["predicted_score"] is not None:
+            predicted[r["agent"]].append(r["predicted_score"])
+    assert sum(len(v) for v in surveyed.values()) == 5 and sum(len(v) for v in predicted.values()) == len(rows)
+    _, by_agent = results["satisfaction_by_agent"]
+    got = {(r["agent"], r["fuente"]): (r["satisfaccion"], r["llamadas"]) for r in by_agent}
+    for agent, values in surveyed.items():
+        assert got[(agent, "Encuesta")] == (pytest.approx(round(sum(values) / len(values), 2)), len(values))
+    for agent, values in predicted.items():
+        assert got[(agent, "Predicción")] == (pytest.approx(round(sum(values) / len(values), 2)), len(values))
+    _, risk = results["satisfaction_at_risk"]
+    unsurveyed = {r["call_sid"] for r in rows if r["surveyed_score"] is None}
+    assert risk and {r["call_sid"] for r in risk} == unsurveyed
+    assert [r["prediccion"] for r in risk] == sorted(r["prediccion"] for r in risk)
+    assert all(r["desde"] <= r["prediccion"] <= r["hasta"] for r in risk)

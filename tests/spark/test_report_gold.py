@@ -46,6 +46,13 @@ def test_report_data_matches_the_gold_marts_and_alert_candidates_are_masked(spar
     assert cited and {p["call_sid"] for p in data.call_pages} == cited
     assert all(p["transcript"] and p["driver_label"] for p in data.call_pages)
 
+    # satisfaction: the three surveyed calls and the unsurveyed one predicted, as the mart says
+    sat = {r["call_sid"]: r for r in data.satisfaction}
+    assert len(sat) == 4 and sum(r["surveyed_score_0_10"] is not None for r in sat.values()) == 3
+    (unsurveyed,) = [r for r in sat.values() if r["surveyed_score_0_10"] is None]
+    assert unsurveyed["predicted_score"] is not None
+    assert unsurveyed["predicted_low"] <= unsurveyed["predicted_score"] <= unsurveyed["predicted_high"]
+
     (candidate,) = read_review_candidates(settings, spark=spark)
     assert candidate["call_sid"] == flagged["call_sid"] and candidate["from_number"] == "+573*******67"
     utc = datetime.fromisoformat(candidate["start_utc"].replace("Z", "+00:00"))
@@ -62,7 +69,7 @@ def test_report_cli_writes_the_page_and_an_old_period_is_empty_not_broken(spark,
     assert result.exit_code == 0, result.output
     assert f"report: {out}" in result.output
     html = out.read_text(encoding="utf-8")
-    assert html.count("<svg") == 9 and "Juan Pérez" in html and "<script" not in html
+    assert html.count("<svg") == 10 and "Juan Pérez" in html and "<script" not in html
     assert "&lt;script&gt;window.__pwned = 1; alert(1)&lt;/script&gt;" in html
 
     old_end = fmt.now_bogota().date() - timedelta(days=60)

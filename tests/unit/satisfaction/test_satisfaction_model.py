@@ -120,3 +120,17 @@ def test_spearman_matches_scipy():
     a, b = [1, 2, 2, 5, 3], [2, 1, 4, 5, 3]
     assert spearman(a, b) == pytest.approx(spearmanr(a, b).statistic)
     assert spearman([1, 1, 1], [1, 2, 3]) is None
+
+
+def test_a_minimum_below_five_surveys_uses_leave_one_out_instead_of_failing():
+    """`min_surveys` lowered (a pilot with a handful of surveys) must not crash the pipeline's fit."""
+    from callaudit.satisfaction.model import predict_calls
+
+    audits = [{"call_sid": f"CA{i}", "quality_score": q, "missed_criteria": [], "forbidden_words": [],
+               "critical_errors": [], "sentiment_score": s} for i, (q, s) in enumerate([(90, .5), (20, -.6),
+                                                                                        (60, 0.), (75, .2)])]
+    rows = predict_calls(audits, {"CA0": 9.0, "CA1": 2.0, "CA2": 6.0}, min_surveys=3)
+    assert len(rows) == 4 and all(r["predicted_score"] is not None for r in rows)
+    assert all(r["predicted_low"] <= r["predicted_score"] <= r["predicted_high"] for r in rows)
+    too_few = predict_calls(audits, {"CA0": 9.0, "CA1": 2.0}, min_surveys=1)  # two answers: never a model
+    assert all(r["predicted_score"] is None and "menos de 3" in r["prediction_note"] for r in too_few)
