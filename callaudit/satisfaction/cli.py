@@ -83,7 +83,12 @@ def read_gold(settings, spark=None) -> tuple[list[dict], dict[str, float]]:
                         hint="land surveys (`callaudit surveys import`) and run `callaudit pipeline run` first "
                              "(`callaudit demo` lands synthetic ones)")
     audits = [r.asDict(recursive=True) for r in
-              read_table(spark, tables["twilio_call_audits"]).select(*AUDIT_COLUMNS).collect()]
+              read_table(spark, tables["twilio_call_audits"]).select(*AUDIT_COLUMNS, "recording_sid").collect()]
+    if "call_topics" in tables:  # the call's driver is a feature too
+        drivers = {r.recording_sid: r.driver for r in
+                   read_table(spark, tables["call_topics"]).select("recording_sid", "driver").collect()}
+        for a in audits:
+            a["driver"] = drivers.get(a.get("recording_sid"))
     surveys = {r.call_sid: float(r.score_0_10) for r in
                read_table(spark, tables["call_surveys"]).select("call_sid", "score_0_10").collect()
                if r.score_0_10 is not None}

@@ -2,7 +2,7 @@
 
 The model sees only what the auditor measured (columns of ``twilio_call_audits``): the quality score, the protocol
 steps missed, forbidden words, critical errors, the customer's sentiment and whether they end upset, silence (holds),
-interruptions and escalation. It never sees how the call was generated.
+interruptions and escalation — and the call's driver (``call_topics``). It never sees how the call was generated.
 
 - **Target**: the survey score on a common 0–10 scale (NPS as is; CSAT 1–5 mapped linearly, see
   :func:`callaudit.satisfaction.records.to_common_scale`).
@@ -37,9 +37,21 @@ AUDIT_COLUMNS = ["call_sid", "quality_score", "missed_criteria", "forbidden_word
                  "sentiment_score", "customer_final_sentiment", "customer_ends_upset", "silence_seconds",
                  "longest_silence_seconds", "interruptions_by_agent", "interruptions_by_customer",
                  "escalation_requested", "call_duration_seconds", "audit_error"]
-FEATURES = ["quality_score", "missed_steps", "forbidden_words", "critical_errors", "customer_sentiment",
+AUDIT_FEATURES = ["quality_score", "missed_steps", "forbidden_words", "critical_errors", "customer_sentiment",
             "customer_final_sentiment", "customer_ends_upset", "silence_seconds", "longest_silence_seconds",
             "interruptions", "escalation_requested", "call_duration_seconds"]
+
+
+def _driver_keys() -> list[str]:
+    """The call drivers of the taxonomy (call_topics), one indicator each; the fallback (`otro`) is the reference."""
+    from callaudit.topics.taxonomy import cached_taxonomy
+
+    tax = cached_taxonomy()
+    return [k for k in tax.keys if k != tax.fallback]
+
+
+DRIVERS = _driver_keys()
+FEATURES = AUDIT_FEATURES + [f"driver={k}" for k in DRIVERS]
 
 NOTE_TOO_FEW = "menos de {min} encuestas para entrenar el modelo ({n}): sin predicción"
 NOTE_NOT_SCORED = "la llamada no tiene puntaje de auditoría: sin predicción"
@@ -78,6 +90,8 @@ def features(audit: dict) -> list[float]:
         interruptions,
         _num(audit.get("escalation_requested")),
         _num(audit.get("call_duration_seconds")),
+        # why the customer called (call_topics; absent -> all zero, like `otro`)
+        *[1.0 if audit.get("driver") == k else 0.0 for k in DRIVERS],
     ]
 
 
@@ -118,7 +132,8 @@ class Model:
 
     @property
     def description(self) -> str:
-        return (f"regresión ridge (alfa {self.alpha:.3g}) sobre {len(FEATURES)} variables de la auditoría; "
+        return (f"regresión ridge (alfa {self.alpha:.3g}) sobre {len(FEATURES)} variables de la auditoría y el "
+                "motivo de la llamada; "
                 f"intervalo {100 * self.level:.0f} % conformal con {FOLDS} pliegues (±{self.half_width:.2f}); "
                 "escala 0–10 (NPS tal cual, CSAT 1–5 lineal)")
 

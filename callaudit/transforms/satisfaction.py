@@ -103,22 +103,33 @@ def _satisfaction_rows(lines, min_surveys: int | None = None) -> list[dict]:
     return predict_calls(audits, surveys, min_surveys=MIN_SURVEYS if min_surveys is None else min_surveys)
 
 
-def predictions(audits: DataFrame, surveys: DataFrame, *, min_surveys: int | None = None) -> DataFrame:
+def with_driver(audits: DataFrame, topics: DataFrame | None) -> DataFrame:
+    """The audits with their call's driver (``call_topics``; null without it)."""
+    if topics is None:
+        return audits.withColumn("driver", F.lit(None).cast("string"))
+    t = topics.select(F.col("recording_sid").alias("_t_rec"), "driver")
+    return audits.join(t, F.col("recording_sid") == F.col("_t_rec"), "left").drop("_t_rec")
+
+
+def predictions(audits: DataFrame, surveys: DataFrame, *, min_surveys: int | None = None,
+                topics: DataFrame | None = None) -> DataFrame:
     """One row per audit: ``SATISFACTION_COLUMNS`` computed by the pure-Python model over every audit and survey."""
     grouped = one_group_lines(
-        audits.select(F.lit(1).alias("_g"),
-                      F.concat(F.lit("audit\t"), F.to_json(F.struct(*AUDIT_COLUMNS))).alias("line")),
+        with_driver(audits, topics).select(
+            F.lit(1).alias("_g"),
+            F.concat(F.lit("audit\t"), F.to_json(F.struct(*AUDIT_COLUMNS, "driver"))).alias("line")),
         surveys.select(F.lit(1).alias("_g"),
                        F.concat(F.lit("survey\t"), F.to_json(F.struct("call_sid", "score_0_10"))).alias("line")))
     return explode_table(grouped, SATISFACTION_COLUMNS, lambda lines: _satisfaction_rows(lines, min_surveys))
 
 
-def call_satisfaction(audits: DataFrame, surveys: DataFrame, *, min_surveys: int | None = None) -> DataFrame:
+def call_satisfaction(audits: DataFrame, surveys: DataFrame, *, min_surveys: int | None = None,
+                      topics: DataFrame | None = None) -> DataFrame:
     """Every audited call, its survey (if any) and the predicted 0–10 score with its interval (or why none)."""
     survey = surveys.select(F.col("call_sid").alias("_s_sid"), "survey_type",
                             F.col("score").alias("surveyed_score"),
                             F.col("score_0_10").alias("surveyed_score_0_10"), "answered_at")
-    predicted = predictions(audits, surveys, min_surveys=min_surveys).select(
+    predicted = predictions(audits, surveys, min_surveys=min_surveys, topics=topics).select(
         F.col("call_sid").alias("_p_sid"), *[n for n, _ in SATISFACTION_COLUMNS if n != "call_sid"])
     return (audits.select("call_sid", "agent", "vendor", "team", "call_date", "start_time", "quality_score")
             .join(survey, F.col("call_sid") == F.col("_s_sid"), "left")

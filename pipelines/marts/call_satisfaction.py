@@ -2,7 +2,8 @@
 
 The model (callaudit/satisfaction/model.py) is fitted inside the pipeline on the surveyed, scored calls: ridge
 regression on the audit's features (quality score, missed steps, forbidden words, critical errors, customer
-sentiment and whether they end upset, silence/holds, interruptions, escalation), on a common 0–10 scale (NPS as is,
+sentiment and whether they end upset, silence/holds, interruptions, escalation) and the call's driver
+(`call_topics`), on a common 0–10 scale (NPS as is,
 CSAT 1–5 mapped linearly). The interval is cross-conformal (5 folds, out-of-fold residuals). A surveyed call's
 prediction is out-of-fold: made by a model that did not see its answer. With fewer than 30 surveyed calls there is
 no model: `predicted_score` is null and `prediction_note` says why. `callaudit satisfaction evaluate` measures it
@@ -29,4 +30,5 @@ COLUMNS = [
 
 @datasets.materialized_view("call_satisfaction", comment="Surveyed and predicted satisfaction per audited call.")
 def call_satisfaction():
-    return satisfaction.call_satisfaction(spark.read.table("twilio_call_audits"), spark.read.table("call_surveys"))
+    return satisfaction.call_satisfaction(spark.read.table("twilio_call_audits"), spark.read.table("call_surveys"),
+                                          topics=spark.read.table("call_topics"))

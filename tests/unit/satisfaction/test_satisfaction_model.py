@@ -134,3 +134,17 @@ def test_a_minimum_below_five_surveys_uses_leave_one_out_instead_of_failing():
     assert all(r["predicted_low"] <= r["predicted_score"] <= r["predicted_high"] for r in rows)
     too_few = predict_calls(audits, {"CA0": 9.0, "CA1": 2.0}, min_surveys=1)  # two answers: never a model
     assert all(r["predicted_score"] is None and "menos de 3" in r["prediction_note"] for r in too_few)
+
+
+def test_the_calls_driver_is_one_indicator_per_driver_with_otro_as_reference():
+    from callaudit.satisfaction.model import DRIVERS
+    from callaudit.topics.taxonomy import load_taxonomy
+
+    tax = load_taxonomy()
+    assert [k for k in tax.keys if k != "otro"] == DRIVERS
+    base = {"call_sid": "CA1", "quality_score": 80.0}
+    row = dict(zip(FEATURES, features({**base, "driver": "cobros"}), strict=True))
+    assert row["driver=cobros"] == 1.0 and sum(row[f"driver={k}"] for k in DRIVERS) == 1.0
+    for driver in ("otro", None):  # the reference, and a call without call_topics
+        row = dict(zip(FEATURES, features({**base, "driver": driver}), strict=True))
+        assert sum(row[f"driver={k}"] for k in DRIVERS) == 0.0
