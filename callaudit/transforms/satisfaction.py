@@ -104,11 +104,12 @@ def _satisfaction_rows(lines, min_surveys: int | None = None) -> list[dict]:
 
 
 def with_driver(audits: DataFrame, topics: DataFrame | None) -> DataFrame:
-    """The audits with their call's driver (``call_topics``; null without it)."""
+    """The audits with their call's driver (``call_topics``; null without it). Only lazy operations: a pipeline
+    query function may not make the server resolve columns by name (``drop``/``withColumn`` on names do)."""
     if topics is None:
-        return audits.withColumn("driver", F.lit(None).cast("string"))
+        return audits.select("*", F.lit(None).cast("string").alias("driver"))
     t = topics.select(F.col("recording_sid").alias("_t_rec"), "driver")
-    return audits.join(t, F.col("recording_sid") == F.col("_t_rec"), "left").drop("_t_rec")
+    return audits.join(t, F.col("recording_sid") == F.col("_t_rec"), "left")
 
 
 def predictions(audits: DataFrame, surveys: DataFrame, *, min_surveys: int | None = None,
