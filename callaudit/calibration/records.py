@@ -18,21 +18,30 @@ A row is accepted whole or rejected whole, with a reason an analyst can act on (
 
 from __future__ import annotations
 
-import csv
-import io
-import re
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import datetime
+
+from callaudit.analyst_csv import (
+    BOGOTA,  # noqa: F401  (re-exported: the review contract's time zone)
+    CALL_SID_RE,
+    LANDED_NOW,
+    FileWords,
+    Rejected,
+    TimeWords,
+    check_rows,
+    format_time,
+    parse_local_time,
+    read_landed,
+    write_rows,
+)
 
 REVIEW_FIELDS = ["call_sid", "reviewer", "reviewed_at", "has_greeting", "has_identification", "has_help_offer",
                  "has_farewell", "forbidden_words", "quality_category", "is_calibration", "note"]
 STEPS = ["has_greeting", "has_identification", "has_help_offer", "has_farewell"]
 REQUIRED = ["call_sid", "reviewer", "reviewed_at"]
 
-BOGOTA = timezone(timedelta(hours=-5), "America/Bogota")  # no DST
-CALL_SID_RE = re.compile(r"^CA[0-9a-fA-F]{32}$")
 TRUE = {"true", "si", "yes", "1", "verdadero", "s", "y"}
 FALSE = {"false", "no", "0", "falso", "n"}
 NOT_APPLICABLE = {"", "n/a", "na", "no aplica", "null", "-"}
@@ -57,32 +66,25 @@ def parse_bool(value: str | None, *, column: str) -> bool | None:
     raise ValueError(f"{column}: {value!r} is not a yes/no answer (use true/false, sí/no, or leave it empty for N/A)")
 
 
+TIME_WORDS = TimeWords(
+    empty="reviewed_at is empty (write when the review was done, e.g. 2026-12-01T09:30)",
+    not_iso="reviewed_at: {text} is not an ISO 8601 date (e.g. 2026-12-01 or 2026-12-01T09:30:00-05:00)",
+    future="reviewed_at: {text} is in the future",
+    too_old="reviewed_at: {text} is before 2000 (a typo?)",
+)
+FILE_WORDS = FileWords(
+    not_text="the file is not text (save it as CSV UTF-8)",
+    missing_header="the header lacks {missing}; expected: {expected}",
+    every_column="every column",
+    too_many_rows="more than {limit} rows: split the file",
+    extra_cells="{count} cell(s) more than the header has (a comma inside a note needs quotes)",
+    duplicate="duplicate of line {line} (same call, reviewer and reviewed_at)",
+)
+
+
 def parse_time(value: str | None, *, now: datetime | None = None) -> datetime:
     """An ISO 8601 date or date-time -> aware UTC datetime. Naive values are Bogotá time."""
-    text = (value or "").strip()
-    if not text:
-        raise ValueError("reviewed_at is empty (write when the review was done, e.g. 2026-12-01T09:30)")
-    try:
-        if re.fullmatch(r"\d{4}-\d\d-\d\d", text):
-            parsed = datetime.combine(date.fromisoformat(text), datetime.min.time())
-        else:
-            parsed = datetime.fromisoformat(text.replace(" ", "T", 1))
-    except ValueError:
-        raise ValueError(f"reviewed_at: {text!r} is not an ISO 8601 date (e.g. 2026-12-01 or "
-                         "2026-12-01T09:30:00-05:00)") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=BOGOTA)
-    parsed = parsed.astimezone(UTC)
-    now = now or datetime.now(UTC)
-    if parsed > now + timedelta(days=1):
-        raise ValueError(f"reviewed_at: {text!r} is in the future")
-    if parsed.year < 2000:
-        raise ValueError(f"reviewed_at: {text!r} is before 2000 (a typo?)")
-    return parsed
-
-
-def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return parse_local_time(value, TIME_WORDS, now=now)
 
 
 def canonical_category(value: str | None, categories: Iterable[str]) -> str | None:
@@ -142,13 +144,6 @@ class Review:
                 "quality_category": self.quality_category}
 
 
-@dataclass(frozen=True)
-class Rejected:
-    line: int  # 1-based line in the file (the header is line 1)
-    call_sid: str
-    reason: str
-
-
 @dataclass
 class CheckedFile:
     reviews: list[Review] = field(default_factory=list)
@@ -195,72 +190,22 @@ def parse_review(raw: dict[str, str | None], *, categories: Iterable[str], known
 def check_file(data: bytes | str, *, categories: Iterable[str], known_calls: set[str] | None,
                now: datetime | None = None) -> CheckedFile:
     """Every row of a review CSV, accepted or rejected with its line and reason (never half a row)."""
-    if isinstance(data, bytes):
-        try:
-            data = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            try:
-                data = data.decode("cp1252")  # Excel on Windows in Spanish saves CSV as Windows-1252
-            except UnicodeDecodeError:
-                raise ReviewFileError("the file is not text (save it as CSV UTF-8)") from None
-    data = data.lstrip("\ufeff")
-    first_line = data.split("\n", 1)[0]
-    # Excel in a Spanish locale saves "CSV" with semicolons; the header says which separator the file uses
-    delimiter = max(",;\t", key=first_line.count)
-    reader = csv.DictReader(io.StringIO(data), delimiter=delimiter)
-    header = [h.strip().lower() for h in (reader.fieldnames or [])]
-    missing = [c for c in REVIEW_FIELDS if c not in header]
-    if not header or missing:
-        raise ReviewFileError(f"the header lacks {', '.join(missing) or 'every column'}; expected: "
-                              f"{','.join(REVIEW_FIELDS)}")
-    reader.fieldnames = header
     cats = list(categories)
-    out = CheckedFile()
-    for index, raw in enumerate(reader):
-        line = reader.line_num
-        if index >= MAX_FILE_ROWS:
-            raise ReviewFileError(f"more than {MAX_FILE_ROWS} rows: split the file")
-        sid = (raw.get("call_sid") or "").strip()
-        if None in raw:  # more cells than header columns
-            out.rejected.append(Rejected(line, sid, f"{len(raw[None])} cell(s) more than the header has "
-                                                    "(a comma inside a note needs quotes)"))
-            continue
-        if all(not (v or "").strip() for v in raw.values()):
-            continue  # blank line
-        try:
-            review = parse_review(raw, categories=cats, known_calls=known_calls, now=now)
-        except ValueError as exc:
-            out.rejected.append(Rejected(line, sid, str(exc)))
-            continue
-        if review.key in out.lines:
-            out.rejected.append(Rejected(line, sid, f"duplicate of line {out.lines[review.key]} (same call, "
-                                                    "reviewer and reviewed_at)"))
-            continue
-        out.lines[review.key] = line
-        out.reviews.append(review)
-    return out
+    reviews, rejected, lines = check_rows(
+        data, REVIEW_FIELDS, lambda raw: parse_review(raw, categories=cats, known_calls=known_calls, now=now),
+        lambda review: review.key, words=FILE_WORDS, error=ReviewFileError, max_rows=MAX_FILE_ROWS)
+    return CheckedFile(reviews=reviews, rejected=rejected, lines=lines)
 
 
 def to_csv(reviews: Iterable[Review]) -> str:
     """The landed form — the same columns an analyst writes, in REVIEW_FIELDS order (the pipeline reads columns
     by position), UTC times, booleans true/false, rows sorted by key. Where a row came from and when it was
     imported are the file's name and modification time."""
-    buf = io.StringIO()
-    writer = csv.DictWriter(buf, fieldnames=REVIEW_FIELDS, lineterminator="\n")
-    writer.writeheader()
-    for review in sorted(reviews, key=lambda r: r.key):
-        writer.writerow(review.to_csv_row())
-    return buf.getvalue()
+    return write_rows(reviews, REVIEW_FIELDS, lambda r: r.key, lambda r: r.to_csv_row())
 
 
 def from_landed_csv(text: str) -> list[Review]:
     """The reviews of a landed file (ours or an analyst's drop), parsed leniently: bad rows are skipped here —
     the pipeline quarantines them with the reason."""
-    out = []
-    for raw in csv.DictReader(io.StringIO(text.lstrip("\ufeff"))):
-        try:
-            out.append(parse_review(raw, categories=[raw.get("quality_category") or ""], known_calls=None,
-                                    now=datetime.max.replace(tzinfo=UTC) - timedelta(days=2)))
-        except (ValueError, AttributeError):
-            continue
-    return out
+    return read_landed(text, lambda raw: parse_review(raw, categories=[raw.get("quality_category") or ""],
+                                                      known_calls=None, now=LANDED_NOW))

@@ -73,8 +73,9 @@ class TopicClassifier:
         q = softmax(logp)
         order = np.argsort(-q)
         best, second = tax.keys[int(order[0])], tax.keys[int(order[1])]
-        evidence = [f"regla: {h}" for h in hits.get(best, [])[:2]] + self.model.top_terms(terms, best, 3) \
-            if best in self.model.classes else [f"regla: {h}" for h in hits.get(best, [])[:2]]
+        evidence = [f"regla: {h}" for h in hits.get(best, [])[:2]]
+        if best in self.model.classes:
+            evidence += self.model.top_terms(terms, best, 3)
         conf = float(q[order[0]])
         return DriverResult(best, tax.label(best), conf, "reglas+modelo" if best in hits else "modelo",
                             evidence, second, conf < tax.min_confidence, tax.version)

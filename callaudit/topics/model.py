@@ -12,6 +12,7 @@ import json
 import math
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -43,18 +44,22 @@ class LinearTextModel:
                    sublinear_tf=bool(doc.get("sublinear_tf", True)), meta=doc.get("meta") or {})
 
     def to_json(self) -> str:
-        terms = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
         doc = {
             "format": "callaudit-topics-linear/1",
             "classes": self.classes,
             "sublinear_tf": self.sublinear_tf,
-            "terms": terms,
+            "terms": self.terms,
             "idf": [round(float(x), 6) for x in self.idf],
             "intercept": [round(float(x), 6) for x in self.intercept],
             "coef": [[round(float(x), 6) for x in row] for row in self.coef],
             "meta": self.meta or {},
         }
         return json.dumps(doc, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+    @cached_property
+    def terms(self) -> list[str]:
+        """Index -> term (the vocabulary inverted once, not per call)."""
+        return sorted(self.vocabulary, key=self.vocabulary.__getitem__)
 
     def vector(self, terms: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """Sparse TF-IDF row (indices, values), l2-normalised; unknown terms dropped."""
@@ -83,7 +88,7 @@ class LinearTextModel:
             return []
         j = self.classes.index(cls)
         contrib = self.coef[j, idx] * val
-        inv = {i: t for t, i in self.vocabulary.items()}
+        inv = self.terms
         order = np.argsort(-contrib)
         out: list[str] = []
         for o in order:
