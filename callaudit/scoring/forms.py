@@ -237,6 +237,7 @@ class FormMatcher:
                 _add(self.root, seq, i)
         # first words of forms whose second slot is a name ("soy {name}"): heard glued to it, "soycarlos"
         self._before_name = tuple(word for word, child in self.root.words.items() if child.name is not None)
+        self._start_cache: dict[str, int] = {}  # heard word -> _start_kind
 
     # ---- one segment --------------------------------------------------------------------------------------
     def find(self, tokens: list[str], names: NameCheck | None = None,
@@ -249,29 +250,49 @@ class FormMatcher:
         # from the words that can begin one (most words of a call cannot: the search is skipped for them)
         every = root.name is not None or root.any_name is not None or root.gap is not None
         n = len(tokens)
-        i = 0
-        while i < n:
-            if not every and not self._may_start(tokens, i):
-                i += 1
+        if every:
+            starts = range(n)
+        else:
+            starts = [i for i, tok in enumerate(tokens) if self._may_start(tokens, i, tok)]
+            if not starts:
+                return out
+        after = -1  # hits do not overlap: the next search starts after the last hit
+        for i in starts:
+            if i <= after:
                 continue
             best = self._longest_from(tokens, i, names, breaks)
-            if best is None:
-                i += 1
-                continue
-            out.append(best)
-            i = best.last + 1
+            if best is not None:
+                out.append(best)
+                after = best.last
         return out
 
-    def _may_start(self, tokens: list[str], i: int) -> bool:
-        """Whether a form can begin at ``tokens[i]``: exactly the root moves :meth:`_longest_from` would try."""
-        root, tok = self.root, tokens[i]
-        if self._moves(root, tok, True):
+    def _may_start(self, tokens: list[str], i: int, tok: str) -> bool:
+        """Whether a form can begin at ``tokens[i]``: exactly the root moves :meth:`_longest_from` would try.
+
+        Decided once per heard word (:meth:`_start_kind`); only a word that may be the first half of a split
+        phrase word ("bue nos") looks at the next word."""
+        kind = self._start_cache.get(tok)
+        if kind is None:
+            kind = self._start_kind(tok)
+        if kind == 1:
             return True
-        if i + 1 < len(tokens) and len(tok) < 8 and self._splits(root, tok, tokens[i + 1]):
-            return True
-        if len(tok) >= 5:  # the first word glued to a name
-            return any(tok.startswith(word) and len(tok) - len(word) >= 3 for word in self._before_name)
-        return False
+        return kind == 2 and i + 1 < len(tokens) and bool(self._splits(self.root, tok, tokens[i + 1]))
+
+    def _start_kind(self, tok: str) -> int:
+        """0 = no form starts with this word, 1 = one may, 2 = only if the next word completes a split word."""
+        root = self.root
+        if self._moves(root, tok, True) or (len(tok) >= 5 and any(
+                tok.startswith(word) and len(tok) - len(word) >= 3 for word in self._before_name)):
+            kind = 1
+        elif len(tok) < 8 and any(len(word) >= 5 and len(tok) < len(word) and word[0] == tok[0]
+                                  for word in root.words):
+            kind = 2  # the same pre-condition as _splits
+        else:
+            kind = 0
+        if len(self._start_cache) > _CACHE_LIMIT:
+            self._start_cache.clear()
+        self._start_cache[tok] = kind
+        return kind
 
     # ---- moves from a node, cached per heard word ----------------------------------------------------------
     def _moves(self, node: _Node, tok: str, at_start: bool) -> tuple:

@@ -211,13 +211,21 @@ class ForbiddenMatcher:
                     self._squashed.setdefault("".join(form), expr.canonical)
         for forms in self._by_first.values():
             forms.sort(key=lambda f: -len(f[0]))  # longest form first: "eso no es mi problema" before "no es ..."
+        # a merged/split window starts with its first heard word, so that word is a prefix of a squashed form
+        self._prefixes = frozenset(sq[:k] for sq in self._squashed for k in range(1, len(sq) + 1))
 
     def find(self, seg: TokenizedSegment) -> list[Match]:
         texts = [t.text for t in seg.tokens]
         out: list[Match] = []
+        by_first, prefixes = self._by_first, self._prefixes
+        if not any(t in by_first or t in prefixes for t in texts):
+            return out  # most segments: no word can begin a forbidden expression
         i = 0
         n = len(texts)
         while i < n:
+            if texts[i] not in by_first and texts[i] not in prefixes:
+                i += 1
+                continue
             hit: tuple[int, str] | None = None
             for form, canonical in self._by_first.get(texts[i], ()):
                 if tuple(texts[i : i + len(form)]) == form:
