@@ -71,3 +71,34 @@ def test_satisfaction_summary_is_written_from_the_evaluation():
     assert "| 30 | 70 | 1.23 | 2.50 | 0.61 | 83.3 % | 1.90 |" in text and "400 calls" in text
     few = summary(Evaluation(n_surveyed=5, n_train=4, n_test=1, note="muy pocas encuestas"), 12)
     assert "muy pocas encuestas" in few and "|" not in few
+
+
+def test_scoring_summary_puts_both_udfs_side_by_side():
+    from callaudit_testkit.bench.cli import scoring_summary
+    from callaudit_testkit.bench.scoring_udf import ScoringUdfResult
+
+    text = scoring_summary(ScoringUdfResult(10_000, pandas_seconds=5.0, rowwise_seconds=10.0, partitions=2, rounds=2))
+    assert "| row-at-a-time (baseline) | 10.0 | 1,000 | 1.00x |" in text
+    assert "| pandas (`score_call`) | 5.0 | 2,000 | 2.00x |" in text
+
+
+def test_demo_bench_reads_the_demos_own_timings_and_fills_gaps():
+    from callaudit_testkit.bench.demo import _STEP, _TIMINGS, DemoBenchResult, DemoRun
+
+    line = _TIMINGS.findall("…\ntimings: synth 2s, ingest 0s, pipeline 178s, report 38s\nnext: …")[-1]
+    steps = {k: float(v) for k, v in _STEP.findall(line)}
+    assert steps == {"synth": 2.0, "ingest": 0.0, "pipeline": 178.0, "report": 38.0}
+    result = DemoBenchResult(12, 3, 7, [DemoRun("first run", 219.7, 5 * 2**30, steps),
+                                         DemoRun("again, nothing new", 31.4, 2**30, {})])
+    text = result.summary()
+    assert "| first run | 219.7 | 2 s | 0 s | 178 s | 38 s | 5.00 GiB |" in text
+    assert "| again, nothing new | 31.4 | — | — | — | — | 1.00 GiB |" in text
+
+
+def test_demo_bench_refuses_a_lakehouse_that_is_not_empty(tmp_path):
+    import pytest
+    from callaudit_testkit.bench.demo import run
+
+    (tmp_path / "warehouse").mkdir()
+    with pytest.raises(ValueError, match="not empty"):
+        run(tmp_path)
