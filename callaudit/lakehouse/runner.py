@@ -191,6 +191,16 @@ class ConnectPortLock:
             self._fh = None
 
 
+class _Held:
+    """The port lock of a run on a shared server: its server holds the real one."""
+
+    def acquire(self) -> None:
+        pass
+
+    def release(self) -> None:
+        pass
+
+
 def clear_interrupted_checkpoint_writes(settings: Settings) -> list[Path]:
     """Remove what a killed run left half-written in the streaming checkpoints, before the next run starts.
 
@@ -215,14 +225,18 @@ class PipelineProcess:
 
     def __init__(self, settings: Settings | None = None, *, full_refresh: bool | list[str] = False,
                  refresh: list[str] | None = None, dry_run: bool = False, cores: int | None = None,
-                 extra_env: dict[str, str] | None = None):
+                 extra_env: dict[str, str] | None = None, host=None):
+        """``host``: a :class:`~callaudit.lakehouse.connect_host.SharedSpark` whose server runs the update
+        (started if it is not yet) instead of a server of spark-pipelines' own."""
         self.settings = settings or load_settings()
+        cores = cores or int(os.environ.get("CALLAUDIT_PIPELINE_CORES", "2"))
+        # a shared server is started first: it creates the metastore itself, without a JVM of its own for that
+        remote = host.remote if host is not None else f"local[{cores}]"
         prepare_conf_dir(self.settings)
         bootstrap_metastore(self.settings)
         ensure_landing_layout(self.settings)
         spec = render_spec(self.settings)
-        cores = cores or int(os.environ.get("CALLAUDIT_PIPELINE_CORES", "2"))
-        cmd = ["spark-pipelines", "--remote", f"local[{cores}]", "dry-run" if dry_run else "run", "--spec", str(spec)]
+        cmd = ["spark-pipelines", "--remote", remote, "dry-run" if dry_run else "run", "--spec", str(spec)]
         if full_refresh is True:
             cmd.append("--full-refresh-all")
         elif full_refresh:
@@ -231,12 +245,15 @@ class PipelineProcess:
             cmd += ["--refresh", ",".join(refresh)]
         env = spark_env(self.settings)
         env.update(extra_env or {})
+        if host is not None:
+            env.update(host.client_env())
         self.settings.logs.mkdir(parents=True, exist_ok=True)
         stamp = time.strftime("%Y%m%dT%H%M%S")
         self.result = PipelineRun(log_path=self.settings.logs / f"pipeline-{stamp}-{os.getpid()}.log")
         self._log = self.result.log_path.open("w")
         self._log.write("$ " + " ".join(cmd) + "\n")
-        self._port_lock = ConnectPortLock()
+        # a shared server holds the port (and its lock) already; otherwise spark-pipelines will start one on it
+        self._port_lock = ConnectPortLock() if host is None else _Held()
         self._port_lock.acquire()
         leftovers = clear_interrupted_checkpoint_writes(self.settings)  # under the lock: no run is writing them
         if leftovers:
@@ -305,8 +322,11 @@ class PipelineProcess:
 
 def run_pipeline(settings: Settings | None = None, *, full_refresh: bool | list[str] = False,
                  refresh: list[str] | None = None, dry_run: bool = False, progress: bool = True,
-                 cores: int | None = None, skip_if_current: bool = False) -> PipelineRun:
+                 cores: int | None = None, skip_if_current: bool = False, host=None) -> PipelineRun:
     """Run the pipeline to completion and return what happened (never raises for a failed run).
+
+    ``host``: a :class:`~callaudit.lakehouse.connect_host.SharedSpark` to run the update on (its server is only
+    started when the update really runs), so that the command's later Spark steps reuse the same warm JVM.
 
     ``skip_if_current``: when nothing the pipeline reads changed since the last completed update (landing files,
     code and rules, settings, tables — :mod:`callaudit.lakehouse.freshness`), return an ``UP_TO_DATE`` result
@@ -330,7 +350,8 @@ def run_pipeline(settings: Settings | None = None, *, full_refresh: bool | list[
         freshness.forget(settings)  # until this update completes, gold is not known to be current
     if started is None and not dry_run and not refresh:  # only an update that will be recorded needs it
         started = freshness.fingerprint(settings, configuration)
-    proc = PipelineProcess(settings, full_refresh=full_refresh, refresh=refresh, dry_run=dry_run, cores=cores)
+    proc = PipelineProcess(settings, full_refresh=full_refresh, refresh=refresh, dry_run=dry_run, cores=cores,
+                           host=host)
     result = _follow(proc, progress)
     result.note = why
     if result.ok and not dry_run and not refresh:

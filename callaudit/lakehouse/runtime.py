@@ -173,6 +173,11 @@ def bootstrap_metastore(settings: Settings | None = None) -> None:
             f"could not create the local metastore (exit {proc.returncode}); see {log}",
             hint="Is another Spark process holding lakehouse/metastore_db? Stop it, or run `make clean` to start over.",
         )
+    mark_bootstrapped(settings)
+
+
+def mark_bootstrapped(settings: Settings) -> None:
+    """Record that the metastore holds the ``callaudit`` database (see :func:`metastore_ready`)."""
     (settings.spark_conf_dir / ".bootstrapped").write_text(DATABASE + "\n")
 
 

@@ -17,6 +17,7 @@ from pipeline_scenario import (
 )
 
 from callaudit.config import PROJECT_ROOT, Settings
+from callaudit.lakehouse.connect_host import SharedSpark
 from callaudit.lakehouse.runner import run_pipeline
 
 
@@ -37,8 +38,13 @@ def scenario(tmp_path_factory, spark):
     counts.append((layer_counts(spark, settings), expected(landed)))
     snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES + SURVEY_TABLES))
 
-    runs.append(run_pipeline(settings, progress=False))  # nothing new
+    # nothing new, on a shared Connect server (the demo's way: callaudit/lakehouse/connect_host.py) with a read
+    # through that server afterwards; gold must be the same as after the second run
+    with SharedSpark(settings) as host:
+        runs.append(run_pipeline(settings, progress=False, skip_if_current=False, host=host))
+        shared_read = host.session().read.format("delta").load(
+            str(settings.warehouse / "callaudit.db" / "twilio_call_audits")).count()
     counts.append((layer_counts(spark, settings), expected(landed)))
     snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES + SURVEY_TABLES))
     return {"settings": settings, "runs": runs, "counts": counts, "snaps": snaps, "landed": landed,
-            "audio": audio}
+            "audio": audio, "shared_read": shared_read}

@@ -1,8 +1,8 @@
 """The real ``spark-pipelines`` on local Spark + Delta, run several times over a growing landing zone.
 
 Run 1 (batch 1) -> counts at every layer; run 2 (batch 2: new calls, a late update, a duplicated page) -> counts
-at every layer again (catches stale reads between runs); run 3 with nothing new -> nothing changes and nothing is
-re-transcribed. The quarantine holds every rejected row with the names of the rules it failed.
+at every layer again (catches stale reads between runs); run 3 with nothing new (on a shared Connect server, the
+demo's way) -> nothing changes and nothing is re-transcribed. The quarantine holds every rejected row with the names of the rules it failed.
 """
 
 from __future__ import annotations
@@ -31,6 +31,13 @@ def test_rerun_with_nothing_new_changes_nothing(scenario):
     assert before == after
     # streaming tables did not reprocess: still one transcript per recording
     assert scenario["counts"][2][0]["silver_transcriptions"] == len(scenario["landed"].media)
+
+
+def test_run_on_a_shared_server_and_a_read_through_it_see_the_same_gold(scenario, spark):
+    # run 3 went through a SharedSpark (the demo's way), then read gold through the same server
+    settings = scenario["settings"]
+    audits = spark.read.format("delta").load(str(settings.table_path("twilio_call_audits"))).count()
+    assert audits > 0 and scenario["shared_read"] == audits
 
 
 def test_quarantine_holds_every_rejected_row_with_reasons(scenario, spark):
