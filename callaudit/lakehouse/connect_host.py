@@ -2,7 +2,7 @@
 
 ``spark-pipelines --remote local[N]`` starts a Spark Connect server inside its own process and stops it when the
 update ends. A command that then reads gold (the demo prints the KPIs and writes the report) used to start a
-second JVM for that, and paid its start-up and its cold first queries again (~25 s of the demo's first run).
+second JVM for that, and paid its start-up and its cold first queries again (docs/BENCHMARKS.md, the demo).
 
 :class:`SharedSpark` starts one local Connect server, the first time a step needs Spark, in a child process
 (``python -m callaudit.lakehouse.connect_host``; pyspark's own way of starting a local server, with the
@@ -39,13 +39,14 @@ class SharedSpark:
 
     def __init__(self, settings: Settings, cores: int | None = None):
         self.settings = settings
-        self.cores = cores or int(os.environ.get("CALLAUDIT_PIPELINE_CORES", "2"))
+        from callaudit.lakehouse.runner import pipeline_cores
+
+        self.cores = pipeline_cores(cores)
         self._token = secrets.token_hex(16)
         self._proc: subprocess.Popen | None = None
         self._lock = None
         self._session = None
         self._marked = False
-        self.startup_seconds: float | None = None
 
     # ---- what clients use ---------------------------------------------------------------------------------
     @property
@@ -94,7 +95,6 @@ class SharedSpark:
         lock.acquire()
         env = spark_env(self.settings)
         env[TOKEN_ENV] = self._token
-        started = time.perf_counter()
         self.settings.logs.mkdir(parents=True, exist_ok=True)
         log_path = self.settings.logs / f"spark-connect-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}.log"
         try:
@@ -112,7 +112,6 @@ class SharedSpark:
             raise UserError("the local Spark Connect server did not start",
                             hint=f"see {log_path} (Java 17 and `make setup` are needed)")
         self._proc, self._lock = proc, lock
-        self.startup_seconds = time.perf_counter() - started
         self._bootstrap()
 
     def _bootstrap(self) -> None:

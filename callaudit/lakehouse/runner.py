@@ -191,6 +191,11 @@ class ConnectPortLock:
             self._fh = None
 
 
+def pipeline_cores(cores: int | None = None) -> int:
+    """Local task slots for a pipeline's Spark: ``cores``, else CALLAUDIT_PIPELINE_CORES, else 2."""
+    return cores or int(os.environ.get("CALLAUDIT_PIPELINE_CORES", "2"))
+
+
 class _Held:
     """The port lock of a run on a shared server: its server holds the real one."""
 
@@ -229,7 +234,7 @@ class PipelineProcess:
         """``host``: a :class:`~callaudit.lakehouse.connect_host.SharedSpark` whose server runs the update
         (started if it is not yet) instead of a server of spark-pipelines' own."""
         self.settings = settings or load_settings()
-        cores = cores or int(os.environ.get("CALLAUDIT_PIPELINE_CORES", "2"))
+        cores = pipeline_cores(cores)
         # a shared server is started first: it creates the metastore itself, without a JVM of its own for that
         remote = host.remote if host is not None else f"local[{cores}]"
         prepare_conf_dir(self.settings)

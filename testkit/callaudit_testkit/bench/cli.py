@@ -318,8 +318,8 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
     if summary:
         parts += [summary.group(0), ""]
     # generated summaries: written from the figures of the run that measured them
-    summary_titles = {"accuracy": "auditor accuracy", "topics": "call drivers", "scoring": "scoring throughput", "demo": "the demo",
-                      "transcription": "transcription speed and WER", "pipeline": "pipeline runs",
+    summary_titles = {"accuracy": "auditor accuracy", "topics": "call drivers", "scoring": "scoring throughput",
+                      "demo": "the demo", "transcription": "transcription speed and WER", "pipeline": "pipeline runs",
                       "latency": "callback-to-gold latency", "satisfaction": "predicted satisfaction"}
     for key in SECTIONS:
         kept = re.search(rf"<!-- {key}-summary -->.*?<!-- /{key}-summary -->", existing, re.S)
@@ -364,8 +364,8 @@ def bench(
 
     Sections: ingest records/s (10k and 100k calls), transcription WER/RTF/model loads/memory, scoring
     throughput (pandas UDF vs row UDF on 10,000 transcripts), pipeline incremental cost and peak memory at
-    100,000 calls, the demo's wall time and peak memory (first run, then nothing new), and the auditor's accuracy on an analysts' evaluation set (the test split, written apart from
-    the scorecard) read from the pipeline's gold tables, with reference transcripts and end to end, and the
+    100,000 calls, the demo's wall time and peak memory (first run, then nothing new), and the auditor's
+    accuracy on an analysts' evaluation set (the test split, written apart from the scorecard) read from the pipeline's gold tables, with reference transcripts and end to end, and the
     satisfaction model's held-out MAE / Spearman ρ against predicting the mean on synthetic surveys. The full set
     takes about an hour and a half on 2 cores, plus the satisfaction section's synthetic call centre run through
     the whole product (400 calls; reused when --satisfaction-home already holds it).
