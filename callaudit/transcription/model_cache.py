@@ -16,6 +16,7 @@ import os
 import sys
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,75 @@ from typing import Any
 _lock = threading.Lock()
 _models: dict[tuple, Any] = {}
 _loads: list[LoadRecord] = []
+_kept = threading.local()  # per decoding thread: where keep_first_window() collects
+
+
+@contextmanager
+def keep_first_window():
+    """Within this block, the first 30-second window the model encodes *in this thread* is kept in the yielded
+    list (CTranslate2 encoder output). The language check reads it instead of encoding a window of its own: with
+    VAD on it is the first 30 s of the channel's speech — what the check wants — and one encoder pass is most of a
+    language-ID pass's cost. Threads decoding other channels keep their own windows."""
+    box: list = []
+    previous = getattr(_kept, "box", None)
+    _kept.box = box
+    try:
+        yield box
+    finally:
+        _kept.box = previous
+
+
+# New tokens per 30-s window: OpenAI Whisper's own limit (DecodingOptions.sample_len = n_text_ctx // 2 = 224).
+# faster-whisper lets a window run to the 448-token context, prompt included; speech stays well below 224 (the
+# densest window of the transcription bench's synthetic calls: 152), but a window caught in a repetition loop runs
+# on to the end of the context before the loop rescue can see it.
+WINDOW_TOKENS = 224
+
+
+def _model_class():
+    """``faster_whisper.WhisperModel`` as callaudit decodes with it (built on first use: faster-whisper is imported
+    lazily): ``encode`` also hands its first output to :func:`keep_first_window`, and each window's new tokens
+    are capped at :data:`WINDOW_TOKENS`, within what the window's prompt (hotwords, previous text) leaves of the
+    context — a fixed ``max_new_tokens`` would not fit a long prompt, and faster-whisper refuses that."""
+    global _KeepingModel
+    if _KeepingModel is None:
+        from dataclasses import replace
+
+        from faster_whisper import WhisperModel
+
+        class CallauditWhisperModel(WhisperModel):
+            def encode(self, features):
+                out = super().encode(features)
+                box = getattr(_kept, "box", None)
+                if box is not None and not box:
+                    box.append(out)
+                return out
+
+            def get_prompt(self, tokenizer, previous_tokens, without_timestamps=False, prefix=None, hotwords=None):
+                # faster-whisper gives the hotwords and the previous window's text 223 tokens each, so with a long
+                # hotword list the two overflow the 448-token context and CTranslate2 refuses the window ("maximum
+                # decoding length must be > 0": the whole recording an error row). As in OpenAI's Whisper, the
+                # prompt keeps to half the context: the previous text gives way (its oldest tokens), the hotwords
+                # stay.
+                prompt = super().get_prompt(tokenizer, previous_tokens, without_timestamps, prefix, hotwords)
+                excess = len(prompt) - (self.max_length - WINDOW_TOKENS)
+                if excess > 0 and previous_tokens:
+                    kept = list(previous_tokens[-(self.max_length // 2 - 1):])
+                    prompt = super().get_prompt(tokenizer, kept[min(excess, len(kept)):], without_timestamps,
+                                                prefix, hotwords)
+                return prompt
+
+            def generate_with_fallback(self, encoder_output, prompt, tokenizer, options):
+                room = self.max_length - len(prompt)
+                if options.max_new_tokens is None and room > 0:
+                    options = replace(options, max_new_tokens=min(WINDOW_TOKENS, room))
+                return super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
+
+        _KeepingModel = CallauditWhisperModel
+    return _KeepingModel
+
+
+_KeepingModel = None
 
 
 @dataclass(frozen=True)
@@ -129,10 +199,8 @@ def get_whisper_model(
         model = _models.get(key)
         if model is None:
             isa = _prepare_environment(cpu_isa)
-            from faster_whisper import WhisperModel
-
             started = time.perf_counter()
-            model = WhisperModel(
+            model = _model_class()(
                 str(directory),
                 device="cpu",
                 compute_type=compute_type,

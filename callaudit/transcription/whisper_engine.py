@@ -27,6 +27,9 @@ Decisions, and why:
   temperature 0, still reproducible) and that result is kept if it loops less. ``hotword_penalties=True`` applies
   them from the start whenever hotwords are given (the biased prompt is what invites the loop); off by default:
   on the dev split's independently worded calls, penalties from the start cost more WER than the bias gained.
+  A window stops at 224 new tokens (``model_cache.WINDOW_TOKENS``, OpenAI Whisper's own limit) instead of running
+  to the 448-token context, so a loop costs about half as much before it is seen.
+* **Language check on the decoding's own window** — see :meth:`WhisperEngine.language_verdict`.
 * **Text without audio** — a hallucinated tail comes out as words the aligner cannot place: zero duration and
   near-zero probability, piled on the last frame. A group of words where most last < 30 ms and the mean
   probability is < 0.25 is dropped (a real but uncertain word still has a duration and stays).
@@ -219,18 +222,25 @@ class WhisperEngine:
     def transcribe_channel(
         self, samples: np.ndarray, *, hotwords: Sequence[str] | None = None, diarize: bool = False
     ) -> list[ChannelSegment]:
+        return self._decode_channel(samples, hotwords)[0]
+
+    def _decode_channel(self, samples: np.ndarray, hotwords: Sequence[str] | None) -> tuple[list[ChannelSegment], object]:
+        """A channel's segments, and the encoder output of its first window (None when nothing was decoded)."""
+        from callaudit.transcription.model_cache import keep_first_window
+
         model = self._model()
         audio = np.ascontiguousarray(samples, dtype=np.float32)
         kwargs = self._decode_kwargs(hotwords)
-        segments, _info = model.transcribe(audio, **kwargs)
-        raw = list(segments)  # the generator decodes lazily
+        with keep_first_window() as first_window:
+            segments, _info = model.transcribe(audio, **kwargs)
+            raw = list(segments)  # the generator decodes lazily
         if self.options.loop_rescue and not kwargs.get("no_repeat_ngram_size") and loop_score(raw) > LOOP_COMPRESSION_RATIO:
             retry, _ = model.transcribe(audio, **{**kwargs, **RESCUE_DECODING})
             retry = list(retry)
             log.info("repetition loop (compression ratio %.1f): re-decoded, now %.1f", loop_score(raw), loop_score(retry))
             if loop_score(retry) < loop_score(raw):
                 raw = retry
-        return convert_segments(raw, self.options.split_gap_s)
+        return convert_segments(raw, self.options.split_gap_s), (first_window[0] if first_window else None)
 
     def transcribe_channels(
         self, channels: list[np.ndarray], *, hotwords: Sequence[str] | None = None, diarize: bool = False,
@@ -251,9 +261,9 @@ class WhisperEngine:
         verdicts: dict[int, tuple[str, float, float] | str | None] = {}
 
         def decode(i: int) -> list[ChannelSegment]:
-            found = self.transcribe_channel(channels[i], hotwords=words[i])
+            found, first_window = self._decode_channel(channels[i], words[i])
             if check and not heard_ours.is_set():
-                verdicts[i] = verdict = self.language_verdict(channels[i], found)
+                verdicts[i] = verdict = self.language_verdict(channels[i], found, first_window)
                 if verdict == OURS:
                     heard_ours.set()
             return found
@@ -275,11 +285,14 @@ class WhisperEngine:
                                   f"(p={prob:.2f}; {self.options.language!r} p={ours:.3f}) — not audited")
         return results
 
-    def language_verdict(self, samples: np.ndarray, found: list[ChannelSegment]) -> tuple[str, float, float] | str | None:
+    def language_verdict(self, samples: np.ndarray, found: list[ChannelSegment],
+                         first_window=None) -> tuple[str, float, float] | str | None:
         """Is one decoded channel speech in the configured language? An English call in a Spanish operation decoded
         as Spanish would give plausible-looking nonsense and a meaningless audit.
 
-        One language-ID pass (Whisper's own detector) over the first 30 s of the channel's decoded speech.
+        One language-ID pass (Whisper's own detector) over the first 30 s of the channel's decoded speech: on
+        ``first_window``, the encoder output the decoding already computed for it (VAD on: the first 30 s of
+        speech), so the check costs one decoder step; without it, on the 30 s from the first segment's start.
         Returns None when the channel has under 2 s of speech (nothing to judge), :data:`OURS` unless the
         recogniser is confidently another language with a negligible probability for ours — conservative on
         purpose: one odd-sounding voice (a synthetic one was once heard as Thai) does not throw a Spanish call
@@ -287,9 +300,14 @@ class WhisperEngine:
         """
         if sum(s.end - s.start for s in found) < 2.0:
             return None
-        start = min(s.start for s in found)
-        clip = samples[int(start * 16000): int((start + 30.0) * 16000)]
-        lang, prob, all_probs = self._model().detect_language(np.ascontiguousarray(clip, dtype=np.float32))
+        if first_window is not None:
+            # faster-whisper's detect_language, minus its own encoder pass: "<|es|>" tokens, best first
+            all_probs = [(token[2:-2], p) for token, p in self._model().model.detect_language(first_window)[0]]
+            lang, prob = all_probs[0]
+        else:
+            start = min(s.start for s in found)
+            clip = samples[int(start * 16000): int((start + 30.0) * 16000)]
+            lang, prob, all_probs = self._model().detect_language(np.ascontiguousarray(clip, dtype=np.float32))
         ours = dict(all_probs).get(self.options.language, 0.0)
         if lang != self.options.language and prob >= LANGUAGE_CONFIDENT and ours < LANGUAGE_NEGLIGIBLE:
             return (lang, prob, ours)

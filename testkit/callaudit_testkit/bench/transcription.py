@@ -51,6 +51,8 @@ CONFIGS = {
     "vad-500ms": TranscriptionOptions(vad_min_silence_ms=500),
     "vad-1000ms": TranscriptionOptions(vad_min_silence_ms=1000),
     "no-language-check": TranscriptionOptions(language_check=False),
+    # each 30 s window decoded without the previous window's text as its prompt (Whisper's loop trigger)
+    "no-condition": TranscriptionOptions(condition_on_previous_text=False),
     # the pipeline's shape on 2 cores: two Spark tasks, each a call at a time with its channels one after the
     # other on one thread (udfs/transcribe.py's budget for spark.task.cpus=1) -> throughput, not latency
     "pipeline": TranscriptionOptions(num_workers=2, cpu_threads=1, parallel_channels=False),

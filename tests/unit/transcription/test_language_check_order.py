@@ -30,8 +30,9 @@ def _engine(languages, speech, monkeypatch, **options):
     engine = WhisperEngine(TranscriptionOptions(**options))
     detector = _Detector(languages)
     monkeypatch.setattr(engine, "_model", lambda: detector)
-    monkeypatch.setattr(engine, "transcribe_channel", lambda samples, hotwords=None: (
-        [ChannelSegment(0.0, speech[int(round(float(samples[0])))], "hola", 0.9)]))
+    # no first window kept (None): the check encodes its own clip, which the stand-in reads
+    monkeypatch.setattr(engine, "_decode_channel", lambda samples, hotwords=None: (
+        [ChannelSegment(0.0, speech[int(round(float(samples[0])))], "hola", 0.9)], None))
     channels = [np.full(16000 * 5, float(i), dtype=np.float32) for i in range(len(languages))]
     return engine, detector, channels
 

@@ -130,3 +130,53 @@ def test_non_spanish_speech_is_an_error_row_not_an_audit(tmp_path, call_wav):
     assert t.segments == [] and t.text == ""
     spanish = transcribe_recording(call_wav)  # the Spanish call passes the same check
     assert spanish.error is None and spanish.segments
+
+
+def test_the_language_check_reads_the_window_the_decoding_already_encoded(call_wav, monkeypatch):
+    """The check takes the first window's encoder output from the decoding (one encoder pass is most of a
+    language-ID pass's cost): a short call costs one encoder pass per channel, none for the check, and the
+    verdict is the one the check's own clip gives."""
+    from callaudit.transcription.audio import read_wav, resample
+    from callaudit.transcription.options import TranscriptionOptions
+    from callaudit.transcription.whisper_engine import OURS, WhisperEngine
+
+    engine = WhisperEngine(TranscriptionOptions())
+    model = engine._model()
+    encoded = []
+    encode = type(model).encode
+    monkeypatch.setattr(type(model), "encode", lambda self, features: encoded.append(1) or encode(self, features))
+    t = transcribe_recording(call_wav, agent_channel=2)
+    assert t.error is None and {s.channel for s in t.segments} == {1, 2}
+    assert len(encoded) == 2  # each channel's speech fits one 30 s window; the check added no pass
+
+    audio = read_wav(call_wav)
+    samples = resample(audio.channel(2), audio.sample_rate)
+    found, window = engine._decode_channel(samples, None)
+    assert window is not None and found
+    assert engine.language_verdict(samples, found, window) == OURS == engine.language_verdict(samples, found)
+
+
+def test_each_window_stops_at_whispers_own_token_limit_within_its_prompts_room(call_wav, monkeypatch):
+    """A window may add at most 224 new tokens (OpenAI Whisper's limit; a looping window otherwise runs to the
+    448-token context) and never more than its prompt leaves. A hotword list longer than faster-whisper's 223
+    prompt tokens plus the previous window's text used to overflow the context on the second window (CTranslate2:
+    "maximum decoding length must be > 0", the recording an error row); the previous text now gives way."""
+    from faster_whisper import WhisperModel
+
+    from callaudit.transcription.model_cache import WINDOW_TOKENS
+
+    seen = []
+    parent = WhisperModel.generate_with_fallback
+
+    def spy(self, encoder_output, prompt, tokenizer, options):
+        seen.append((len(prompt), options.max_new_tokens))
+        return parent(self, encoder_output, prompt, tokenizer, options)
+
+    monkeypatch.setattr(WhisperModel, "generate_with_fallback", spy)
+    plain = transcribe_recording(call_wav, agent_channel=2)
+    biased = transcribe_recording(call_wav, agent_channel=2,
+                                  hotwords=[f"frase número {i} de la lista de prueba" for i in range(80)])
+    # (a list this long makes the model recite it: what is heard is not the point here, that it decodes is)
+    assert plain.error is None and biased.error is None and biased.segments
+    assert seen and all(p <= 448 - 221 and n == min(WINDOW_TOKENS, 448 - p) for p, n in seen)
+    assert {n for _, n in seen} > {WINDOW_TOKENS}  # no prompt: the full 224; the long list's prompt: less
