@@ -4,8 +4,9 @@
 
 Each run is the real command in its own process (``callaudit demo``: synthetic call centre -> emulator -> ingest
 -> spark-pipelines with Whisper on the recordings -> gold -> report), timed from the outside; peak memory is the
-total RSS of the whole process tree (the CLI, spark-pipelines' Python client, the JVM, the Python UDF workers),
-sampled every 0.2 s. The first run starts from an empty ``CALLAUDIT_HOME`` with the package caches warm (the
+total of the whole process tree (the CLI, spark-pipelines' Python client, the JVM, the Python UDF workers),
+sampled every 0.2 s, as RSS (a page shared by forked workers counted once per process: an overcount) and as PSS
+(shared pages split between their sharers: the tree's footprint). The first run starts from an empty ``CALLAUDIT_HOME`` with the package caches warm (the
 state after ``make setup``: venv, Delta jars, the assembled speech model); the second finds nothing new.
 """
 
@@ -28,6 +29,7 @@ class DemoRun:
     seconds: float
     peak_rss_bytes: int
     steps: dict[str, float] = field(default_factory=dict)  # the demo's own "timings:" line
+    peak_pss_bytes: int = 0
 
 
 @dataclass
@@ -41,18 +43,21 @@ class DemoBenchResult:
         out = [f"callaudit demo --calls {self.calls} --days {self.days} --seed {self.seed}, fresh CALLAUDIT_HOME:"]
         for r in self.runs:
             steps = ", ".join(f"{k} {v:.0f} s" for k, v in r.steps.items()) or "no timings line"
-            out.append(f"  {r.label:24} {r.seconds:6.1f} s   peak RSS {r.peak_rss_bytes / 2**30:.2f} GiB   ({steps})")
+            out.append(f"  {r.label:24} {r.seconds:6.1f} s   peak PSS {r.peak_pss_bytes / 2**30:.2f} GiB, "
+                       f"RSS {r.peak_rss_bytes / 2**30:.2f} GiB   ({steps})")
         return out
 
     def summary(self) -> str:
-        rows = ["| run | seconds | synth | ingest | pipeline | report | peak RSS (process tree) |",
-                "|---|---|---|---|---|---|---|"]
+        rows = ["| run | seconds | synth | ingest | pipeline | report | peak PSS (process tree) | peak RSS (sum) |",
+                "|---|---|---|---|---|---|---|---|"]
         for r in self.runs:
             cells = [f"{r.steps[k]:.0f} s" if k in r.steps else "—" for k in ("synth", "ingest", "pipeline", "report")]
-            rows.append(f"| {r.label} | {r.seconds:.1f} | {' | '.join(cells)} | {r.peak_rss_bytes / 2**30:.2f} GiB |")
+            rows.append(f"| {r.label} | {r.seconds:.1f} | {' | '.join(cells)} | {r.peak_pss_bytes / 2**30:.2f} GiB | "
+                        f"{r.peak_rss_bytes / 2**30:.2f} GiB |")
         return (f"`callaudit demo` ({self.calls} calls over {self.days} days; the pipeline transcribes every "
                 "recording with Whisper), timed from the outside in a fresh lakehouse with the package caches "
-                "warm (after `make setup`).\n\n" + "\n".join(rows))
+                "warm (after `make setup`). Peak memory summed over the process tree: PSS counts a page shared by "
+                "forked workers once, RSS once per process.\n\n" + "\n".join(rows))
 
 
 _TIMINGS = re.compile(r"timings: (.*)")
@@ -74,8 +79,8 @@ def _one(home: Path, label: str, calls: int, days: int, seed: int, say) -> DemoR
         raise RuntimeError(f"callaudit demo failed (exit {proc.returncode}):\n{tail}")
     found = _TIMINGS.findall(output)
     steps = {k: float(v) for k, v in _STEP.findall(found[-1])} if found else {}
-    say(f"demo: {label} {seconds:.1f} s, peak RSS {sampler.peak / 2**30:.2f} GiB")
-    return DemoRun(label, seconds, sampler.peak, steps)
+    say(f"demo: {label} {seconds:.1f} s, peak PSS {sampler.peak_pss / 2**30:.2f} GiB, RSS {sampler.peak / 2**30:.2f} GiB")
+    return DemoRun(label, seconds, sampler.peak, steps, sampler.peak_pss)
 
 
 def run(home: Path, calls: int = 12, days: int = 3, seed: int = 7, say=print) -> DemoBenchResult:

@@ -25,10 +25,13 @@ import psutil
 
 
 class TreeMemorySampler:
-    """Peak total RSS of a process and all its descendants."""
+    """Peak total memory of a process and all its descendants: ``peak`` sums RSS, which counts a page shared by
+    several processes (forked Python workers, shared libraries, the model file mapped by two workers) once per
+    process; ``peak_pss`` sums PSS (Linux: each shared page split between its sharers), the tree's real footprint
+    — 0 where the kernel does not report it."""
 
     def __init__(self, pid: int, interval: float = 0.2):
-        self.pid, self.interval, self.peak = pid, interval, 0
+        self.pid, self.interval, self.peak, self.peak_pss = pid, interval, 0, 0
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -37,11 +40,14 @@ class TreeMemorySampler:
             try:
                 root = psutil.Process(self.pid)
                 procs = [root, *root.children(recursive=True)]
-                total = 0
+                total = pss = 0
                 for p in procs:
                     with contextlib.suppress(psutil.Error):
-                        total += p.memory_info().rss
+                        full = p.memory_full_info()
+                        total += full.rss
+                        pss += getattr(full, "pss", 0)
                 self.peak = max(self.peak, total)
+                self.peak_pss = max(self.peak_pss, pss)
             except psutil.Error:
                 return
             self._stop.wait(self.interval)

@@ -88,11 +88,32 @@ def test_demo_bench_reads_the_demos_own_timings_and_fills_gaps():
     line = _TIMINGS.findall("…\ntimings: synth 2s, ingest 0s, pipeline 178s, report 38s\nnext: …")[-1]
     steps = {k: float(v) for k, v in _STEP.findall(line)}
     assert steps == {"synth": 2.0, "ingest": 0.0, "pipeline": 178.0, "report": 38.0}
-    result = DemoBenchResult(12, 3, 7, [DemoRun("first run", 219.7, 5 * 2**30, steps),
-                                         DemoRun("again, nothing new", 31.4, 2**30, {})])
+    result = DemoBenchResult(12, 3, 7, [DemoRun("first run", 219.7, 5 * 2**30, steps, 4 * 2**30),
+                                         DemoRun("again, nothing new", 31.4, 2**30, {}, 2**29)])
     text = result.summary()
-    assert "| first run | 219.7 | 2 s | 0 s | 178 s | 38 s | 5.00 GiB |" in text
-    assert "| again, nothing new | 31.4 | — | — | — | — | 1.00 GiB |" in text
+    assert "| first run | 219.7 | 2 s | 0 s | 178 s | 38 s | 4.00 GiB | 5.00 GiB |" in text
+    assert "| again, nothing new | 31.4 | — | — | — | — | 0.50 GiB | 1.00 GiB |" in text
+
+
+def test_tree_memory_counts_a_page_shared_by_a_fork_once_in_pss():
+    """A parent that fills 200 MiB and forks: RSS summed over the tree counts the shared pages twice, PSS once."""
+    import subprocess
+    import sys
+
+    from callaudit_testkit.bench.pipeline import TreeMemorySampler
+
+    script = ("import os, time\n"
+              "block = bytearray(200 * 2**20)\n"
+              "for i in range(0, len(block), 4096): block[i] = 1\n"
+              "pid = os.fork()\n"
+              "time.sleep(1.5)\n"
+              "if pid: os.waitpid(pid, 0)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    with TreeMemorySampler(proc.pid, interval=0.1) as sampler:
+        proc.wait()
+    mib = 2**20
+    assert sampler.peak > 380 * mib  # two processes, each with the 200 MiB resident
+    assert 190 * mib < sampler.peak_pss < sampler.peak - 150 * mib  # the shared 200 MiB counted once
 
 
 def test_demo_bench_refuses_a_lakehouse_that_is_not_empty(tmp_path):
