@@ -160,6 +160,21 @@ def test_no_personal_number_read_aloud_survives_in_gold_or_report(demo, spark):
                 assert only_digits not in digits, f"{pii['type']} digits in {name}"
 
 
+def _rules_find_greeting(label: dict) -> bool:
+    """The scorecard's verdict on the call's words as the generator spoke them (a perfect recogniser)."""
+    from callaudit.scoring import cached_scorecard
+    from callaudit.scoring.audit import score_transcript
+    from callaudit.transcript import Segment, Transcript
+
+    segments = [Segment(speaker=t["speaker"], channel=t["channel"], start=t["start"], end=t["end"], text=t["text"],
+                        confidence=1.0) for t in label["turns"]]
+    spoken = Transcript(recording_sid=label["recording_sid"], call_sid=label["call_sid"], segments=segments,
+                        text="", confidence=1.0, language="es", engine="reference", engine_version="label",
+                        channels=label.get("channels", 2), agent_channel=label.get("agent_channel"),
+                        duration_seconds=label["duration_seconds"])
+    return score_transcript(spoken, cached_scorecard()).criteria["greeting"].status == "met"
+
+
 def test_original_analyst_queries_run_as_written_and_match_ground_truth(demo, spark):
     from callaudit.lakehouse.runtime import register_tables
 
@@ -179,10 +194,14 @@ def test_original_analyst_queries_run_as_written_and_match_ground_truth(demo, sp
                   if a["d"] == r["fecha"] and a["quality_score"] is not None]
         assert r["llamadas_problema"] == sum(s < 50 for s in scored)
 
-    # 1. agents without greeting: the detector never invents a greeting, so every call whose ground truth has
-    #    no greeting is counted for its agent (the count may be higher when ASR garbles a real greeting)
+    # 1. agents without greeting: the detector never invents a greeting, so every call whose words, as spoken,
+    #    hold none by the scorecard's rules is counted for its agent (the count may be higher when ASR garbles a
+    #    real greeting). "As spoken, by the rules", not the generator's mark: the generator's "missing greeting"
+    #    openings include "le saluda María", which the v2 scorecard counts as a salutation — a recogniser that
+    #    hears it right is not inventing a greeting
     counted = {r["agent"]: r["llamadas_sin_saludo"] for r in results["agents_without_greeting"]}
-    truth = Counter(audits[sid]["agent"] for sid, label in labels.items() if not label["expected"]["greeting"])
+    truth = Counter(audits[sid]["agent"] for sid, label in labels.items()
+                    if not label["expected"]["greeting"] and not _rules_find_greeting(label))
     for agent, n in truth.items():
         assert counted.get(agent, 0) >= n, (agent, counted, truth)
 
