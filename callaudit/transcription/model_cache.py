@@ -49,13 +49,16 @@ def keep_first_window():
 WINDOW_TOKENS = 224
 
 
+_model_cls = None  # built by _model_class()
+
+
 def _model_class():
     """``faster_whisper.WhisperModel`` as callaudit decodes with it (built on first use: faster-whisper is imported
     lazily): ``encode`` also hands its first output to :func:`keep_first_window`, and each window's new tokens
     are capped at :data:`WINDOW_TOKENS`, within what the window's prompt (hotwords, previous text) leaves of the
     context — a fixed ``max_new_tokens`` would not fit a long prompt, and faster-whisper refuses that."""
-    global _KeepingModel
-    if _KeepingModel is None:
+    global _model_cls
+    if _model_cls is None:
         from dataclasses import replace
 
         from faster_whisper import WhisperModel
@@ -88,11 +91,8 @@ def _model_class():
                     options = replace(options, max_new_tokens=min(WINDOW_TOKENS, room))
                 return super().generate_with_fallback(encoder_output, prompt, tokenizer, options)
 
-        _KeepingModel = CallauditWhisperModel
-    return _KeepingModel
-
-
-_KeepingModel = None
+        _model_cls = CallauditWhisperModel
+    return _model_cls
 
 
 @dataclass(frozen=True)

@@ -162,17 +162,12 @@ def test_no_personal_number_read_aloud_survives_in_gold_or_report(demo, spark):
 
 def _rules_find_greeting(label: dict) -> bool:
     """The scorecard's verdict on the call's words as the generator spoke them (a perfect recogniser)."""
+    from callaudit_testkit.synth.evalset import reference_of
+
     from callaudit.scoring import cached_scorecard
     from callaudit.scoring.audit import score_transcript
-    from callaudit.transcript import Segment, Transcript
 
-    segments = [Segment(speaker=t["speaker"], channel=t["channel"], start=t["start"], end=t["end"], text=t["text"],
-                        confidence=1.0) for t in label["turns"]]
-    spoken = Transcript(recording_sid=label["recording_sid"], call_sid=label["call_sid"], segments=segments,
-                        text="", confidence=1.0, language="es", engine="reference", engine_version="label",
-                        channels=label.get("channels", 2), agent_channel=label.get("agent_channel"),
-                        duration_seconds=label["duration_seconds"])
-    return score_transcript(spoken, cached_scorecard()).criteria["greeting"].status == "met"
+    return score_transcript(reference_of(label), cached_scorecard()).criteria["greeting"].status == "met"
 
 
 def test_original_analyst_queries_run_as_written_and_match_ground_truth(demo, spark):

@@ -6,8 +6,9 @@ Each run is the real command in its own process (``callaudit demo``: synthetic c
 -> spark-pipelines with Whisper on the recordings -> gold -> report), timed from the outside; peak memory is the
 total of the whole process tree (the CLI, spark-pipelines' Python client, the JVM, the Python UDF workers),
 sampled every 0.2 s, as RSS (a page shared by forked workers counted once per process: an overcount) and as PSS
-(shared pages split between their sharers: the tree's footprint). The first run starts from an empty ``CALLAUDIT_HOME`` with the package caches warm (the
-state after ``make setup``: venv, Delta jars, the assembled speech model); the second finds nothing new.
+(shared pages split between their sharers: the tree's footprint). The first run starts from an empty
+``CALLAUDIT_HOME`` with the package caches warm (the state after ``make setup``: venv, Delta jars, the assembled
+speech model); the second finds nothing new.
 """
 
 from __future__ import annotations
@@ -79,7 +80,8 @@ def _one(home: Path, label: str, calls: int, days: int, seed: int, say) -> DemoR
         raise RuntimeError(f"callaudit demo failed (exit {proc.returncode}):\n{tail}")
     found = _TIMINGS.findall(output)
     steps = {k: float(v) for k, v in _STEP.findall(found[-1])} if found else {}
-    say(f"demo: {label} {seconds:.1f} s, peak PSS {sampler.peak_pss / 2**30:.2f} GiB, RSS {sampler.peak / 2**30:.2f} GiB")
+    say(f"demo: {label} {seconds:.1f} s, peak PSS {sampler.peak_pss / 2**30:.2f} GiB, "
+        f"RSS {sampler.peak / 2**30:.2f} GiB")
     return DemoRun(label, seconds, sampler.peak, steps, sampler.peak_pss)
 
 
