@@ -184,6 +184,17 @@ def land_review_drop(landing: Path, landed: Landed) -> None:
     target.write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
+def land_late_review(landing: Path, landed: Landed) -> str:
+    """A second analysts' CSV after gold is current: only the review tables can change (one row, quarantined)."""
+    from callaudit.calibration.records import REVIEW_FIELDS
+
+    n, *cells, rule = (1, "Marta Díaz", "anteayer", "sí", "sí", "sí", "sí", "", "Buena", "no", "", "reviewed_at_valid")
+    landed.bad_reviews[sid("CA", n)] = rule
+    target = landing / "reviews" / "revision-semana49.csv"
+    target.write_text(",".join(REVIEW_FIELDS) + "\n" + ",".join([sid("CA", n), *cells]) + "\n", encoding="utf-8")
+    return sid("CA", n)
+
+
 # Post-call survey answers dropped by hand into landing/surveys (a survey tool's export): naive Bogotá times, a call
 # answering twice (the later answer wins), a survey of a call that was never audited (kept in call_surveys, not in
 # call_satisfaction), and bad rows, each with the rule that must quarantine it.

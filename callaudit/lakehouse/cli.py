@@ -47,6 +47,8 @@ def pipeline_run(
 
     When nothing the pipeline reads has changed since the last completed update (no file landed, no code, rule,
     setting or table changed) the update is skipped before Spark starts and says so; --force runs it anyway.
+    When the only news is files in some landing folders (say an analysts' review CSV in landing/reviews), only
+    the tables that read those folders, directly or through others, are refreshed.
 
     Example:
 

@@ -10,7 +10,13 @@ materialized view would recompute the same rows — so the run is skipped and sa
 Conservative by construction: any file landed, touched or removed, any edited source or rule, any other setting,
 any write to a table (a ``DELETE`` in ``callaudit sql``, a re-score side table, a deleted checkpoint) makes the
 digests differ and the update runs. ``--force`` runs anyway. Full refreshes, ``--refresh`` of chosen tables and
-dry runs never skip. No dataset reads the clock to decide *what* to compute (timestamps are only stamped on
+dry runs never skip.
+
+**An update that costs what its new data costs.** The landing zone is also digested folder by folder. When new
+files in some folders are the *only* difference (code, rules, settings and every table as the last completed
+update left them), the update refreshes only the datasets that read those folders, directly or through others
+(:func:`callaudit.lakehouse.graph.downstream`, read from the pipelines' source): an analysts' review CSV refreshes
+the five review and calibration tables, not the calls, audits and marts it cannot change. No dataset reads the clock to decide *what* to compute (timestamps are only stamped on
 rows), which is what makes "same inputs → same gold" hold.
 """
 
@@ -78,17 +84,17 @@ def _code_digest(settings: Settings) -> str:
     return h.hexdigest()
 
 
-def _landing_digest(settings: Settings) -> str:
-    """The folders the pipeline reads (not ingest's own ``_state``/``_tmp``)."""
+def _folder_digests(settings: Settings) -> dict[str, str]:
     from callaudit.contracts import LANDING_DIRS
 
-    return hashlib.sha256("".join(_listing_digest(settings.landing / d, visible_only=True)
-                                  for d in LANDING_DIRS).encode()).hexdigest()
+    return {d: _listing_digest(settings.landing / d, visible_only=True) for d in LANDING_DIRS}
 
 
-def fingerprint(settings: Settings, configuration: dict[str, str]) -> dict[str, str]:
+def fingerprint(settings: Settings, configuration: dict[str, str]) -> dict:
+    folders = _folder_digests(settings)
     return {
-        "landing": _landing_digest(settings),
+        "landing": hashlib.sha256("".join(folders.values()).encode()).hexdigest(),
+        "landing_folders": folders,
         "code": _code_digest(settings),
         "configuration": hashlib.sha256(json.dumps(configuration, sort_keys=True).encode()).hexdigest(),
         "lakehouse": _lakehouse_digest(settings),
@@ -100,7 +106,9 @@ class Freshness:
     current: bool
     reason: str  # why a run is needed, or when gold was last brought up to date
     last_update: str | None = None
-    inputs: dict[str, str] | None = None  # the fingerprint just computed (an update that follows reuses it)
+    inputs: dict | None = None  # the fingerprint just computed (an update that follows reuses it)
+    refresh: list[str] | None = None  # when only some landing folders changed: the datasets that read them
+    changed_folders: list[str] | None = None
 
 
 def _state_path(settings: Settings) -> Path:
@@ -122,12 +130,29 @@ def check(settings: Settings, configuration: dict[str, str]) -> Freshness:
         what = {"landing": "new or changed files in the landing zone", "code": "the pipeline code or rules changed",
                 "configuration": "the pipeline settings changed",
                 "lakehouse": "a table or checkpoint changed since the last update"}
+        if changed == ["landing"] and isinstance(before.get("landing_folders"), dict):
+            folders = sorted(d for d, digest in now["landing_folders"].items()
+                             if before["landing_folders"].get(d) != digest)
+            refresh = _refresh_for(folders)
+            if refresh is not None:
+                where = ", ".join(f"landing/{d}" for d in folders)
+                return Freshness(False, f"new or changed files in the landing zone ({where}): only the {len(refresh)} "
+                                        "tables that read them are refreshed", when, now, refresh, folders)
         return Freshness(False, "; ".join(what[k] for k in changed), when, now)
     return Freshness(True, f"nothing landed and no code, rule, setting or table changed since the update that "
                            f"completed at {when}", when, now)
 
 
-def record(settings: Settings, configuration: dict[str, str], started: dict[str, str] | None = None) -> None:
+def _refresh_for(folders: list[str]) -> list[str] | None:
+    """The datasets to refresh after new files in ``folders``; None = all of them (a whole update)."""
+    from callaudit.lakehouse.graph import downstream, pipeline_graph
+
+    graph = pipeline_graph()
+    chosen = downstream(graph, set(folders))
+    return None if not chosen or len(chosen) == len(graph) else sorted(chosen)
+
+
+def record(settings: Settings, configuration: dict[str, str], started: dict | None = None) -> None:
     """Store the inputs' digests after an update that COMPLETED (atomically: a crash leaves the old record).
 
     ``started``: the fingerprint taken when the update began. Its landing and code digests are the ones stored —
@@ -138,7 +163,7 @@ def record(settings: Settings, configuration: dict[str, str], started: dict[str,
     tmp = path.with_suffix(".tmp")
     now = fingerprint(settings, configuration)
     if started is not None:
-        now.update({k: started[k] for k in ("landing", "code")})
+        now.update({k: started[k] for k in ("landing", "landing_folders", "code") if k in started})
     tmp.write_text(json.dumps({"finished_at": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "fingerprint": now}, indent=1))
     os.replace(tmp, path)
 

@@ -62,6 +62,7 @@ class PipelineRun:
     log_path: Path | None = None
     errors: list[str] = field(default_factory=list)
     note: str = ""
+    refreshed: list[str] | None = None  # the datasets an update refreshed when not all (``--refresh``, new files)
 
     @property
     def ok(self) -> bool:
@@ -90,6 +91,8 @@ class PipelineRun:
             return f"pipeline {UP_TO_DATE}: {self.note} — nothing to do (--force runs it anyway)"
         lines = [f"pipeline {self.state or 'UNKNOWN'} in {self.seconds or 0:.1f}s "
                  f"(start-up {self.startup_seconds or 0:.1f}s), log: {self.log_path}"]
+        if self.refreshed:
+            lines.append(f"  refreshed {len(self.refreshed)} tables only" + (f": {self.note}" if self.note else ""))
         for flow in self.flows.values():
             secs = f"{flow.seconds:.1f}s" if flow.seconds is not None else "-"
             lines.append(f"  {flow.name:<40} {flow.state:<10} {secs}")
@@ -335,12 +338,15 @@ def run_pipeline(settings: Settings | None = None, *, full_refresh: bool | list[
 
     ``skip_if_current``: when nothing the pipeline reads changed since the last completed update (landing files,
     code and rules, settings, tables — :mod:`callaudit.lakehouse.freshness`), return an ``UP_TO_DATE`` result
-    without starting Spark. Full refreshes, ``refresh`` of chosen tables and dry runs always run.
+    without starting Spark; when only files in some landing folders are new, refresh only the datasets that read
+    them (and record the update as complete: the others would recompute the same rows). Full refreshes,
+    ``refresh`` of chosen tables and dry runs always run.
     """
     from callaudit.lakehouse import freshness
 
     settings = settings or load_settings()
     whole_update = not (full_refresh or refresh or dry_run)
+    recorded = not (dry_run or refresh)  # an update whose completion brings all of gold up to date
     configuration = pipeline_configuration(settings)
     why = ""
     started = None  # what this update will read
@@ -351,15 +357,18 @@ def run_pipeline(settings: Settings | None = None, *, full_refresh: bool | list[
             return PipelineRun(returncode=0, state=UP_TO_DATE, started_at=now, finished_at=time.time(),
                                note=state.reason)
         why, started = state.reason, state.inputs
+        if state.refresh:
+            refresh = state.refresh  # everything that can change: recorded like a whole update
     if not dry_run:
         freshness.forget(settings)  # until this update completes, gold is not known to be current
-    if started is None and not dry_run and not refresh:  # only an update that will be recorded needs it
+    if started is None and recorded:  # only an update that will be recorded needs it
         started = freshness.fingerprint(settings, configuration)
     proc = PipelineProcess(settings, full_refresh=full_refresh, refresh=refresh, dry_run=dry_run, cores=cores,
                            host=host)
     result = _follow(proc, progress)
     result.note = why
-    if result.ok and not dry_run and not refresh:
+    result.refreshed = list(refresh) if refresh else None
+    if result.ok and recorded:
         freshness.record(settings, configuration, started)
     return result
 

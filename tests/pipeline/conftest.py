@@ -12,6 +12,7 @@ from pipeline_scenario import (
     expected,
     land_batch1,
     land_batch2,
+    land_late_review,
     layer_counts,
     snapshot,
 )
@@ -46,5 +47,10 @@ def scenario(tmp_path_factory, spark):
             str(settings.warehouse / "callaudit.db" / "twilio_call_audits")).count()
     counts.append((layer_counts(spark, settings), expected(landed)))
     snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES + SURVEY_TABLES))
+
+    # gold is current; an analyst drops one more review CSV: `callaudit pipeline run` refreshes the review tables only
+    land_late_review(settings.landing, landed)
+    partial = run_pipeline(settings, progress=False, skip_if_current=True)
+    after_partial = snapshot(spark, settings, GOLD + ["silver_transcriptions"] + SURVEY_TABLES)
     return {"settings": settings, "runs": runs, "counts": counts, "snaps": snaps, "landed": landed,
-            "audio": audio, "shared_read": shared_read}
+            "audio": audio, "shared_read": shared_read, "partial": partial, "after_partial": after_partial}

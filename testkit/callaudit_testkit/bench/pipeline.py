@@ -5,11 +5,14 @@ Method (metadata only; transcription cost is measured separately by the transcri
    1,000 records (exactly what ingest lands), run the pipeline once (the initial build);
 2. run again with nothing new, twice: as ``callaudit pipeline run`` does it (the inputs' fingerprint is checked
    first and Spark is not started: **no-op, checked**), and forced through Spark (``--force``): the **no-op
-   through Spark** = the fixed start-up + per-run overhead of the graph;
-3. land the remaining 1% as new pages and run: the **incremental** run;
-4. ``--full-refresh-all``: recompute everything from the landing zone.
+   through Spark** = the fixed start-up + per-run overhead of the whole graph;
+3. land the remaining 1% as new pages and run as ``callaudit pipeline run`` does: the **incremental** run
+   refreshes the tables that read landing/calls and landing/recordings, directly or through others;
+4. drop one analysts' review CSV (50 rows) and run the same way: **reviews only** refreshes the five review and
+   calibration tables (:mod:`callaudit.lakehouse.graph`);
+5. ``--full-refresh-all``: recompute everything from the landing zone.
 The incremental and full-refresh costs are reported minus the no-op run. Peak memory is the highest sum of RSS
-over the whole process tree (Python driver, both JVMs, Python workers), sampled every 0.2 s during each run.
+over the pipeline's process tree (Python driver, both JVMs, Python workers), sampled every 0.2 s during each run.
 """
 
 from __future__ import annotations
@@ -30,8 +33,10 @@ class TreeMemorySampler:
     process; ``peak_pss`` sums PSS (Linux: each shared page split between its sharers), the tree's real footprint
     — 0 where the kernel does not report it."""
 
-    def __init__(self, pid: int, interval: float = 0.2):
+    def __init__(self, pid: int, interval: float = 0.2, children_only: bool = False):
+        """``children_only``: leave the process ``pid`` itself out (a bench measuring the processes it starts)."""
         self.pid, self.interval, self.peak, self.peak_pss = pid, interval, 0, 0
+        self.children_only = children_only
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
@@ -39,7 +44,7 @@ class TreeMemorySampler:
         while not self._stop.is_set():
             try:
                 root = psutil.Process(self.pid)
-                procs = [root, *root.children(recursive=True)]
+                procs = [*([] if self.children_only else [root]), *root.children(recursive=True)]
                 total = pss = 0
                 for p in procs:
                     with contextlib.suppress(psutil.Error):
@@ -68,12 +73,14 @@ class RunFigure:
     startup_seconds: float
     peak_rss_bytes: int
     ok: bool
+    refreshed: int | None = None  # tables refreshed when not all of them
 
 
 @dataclass
 class PipelineBenchResult:
     calls: int
     new_calls: int
+    tables: int = 0
     runs: list[RunFigure] = field(default_factory=list)
 
     def by_label(self, label: str) -> RunFigure:
@@ -84,17 +91,18 @@ class PipelineBenchResult:
         checked = self.by_label("no-op, checked")
         inc = self.by_label("incremental (+1%)")
         full = self.by_label("full refresh")
-        out = [f"pipeline on {self.calls:,} calls (metadata), +{self.new_calls:,} new calls:"]
+        out = [f"pipeline on {self.calls:,} calls (metadata), +{self.new_calls:,} new calls, {self.tables} tables:"]
         for r in self.runs:
             spark = (f"(start-up {r.startup_seconds:.1f}s), peak RSS {r.peak_rss_bytes / 2**30:.2f} GiB"
                      if r.peak_rss_bytes else "(Spark not started)")
             secs = f"{r.seconds:7.3f}" if r.seconds < 1 else f"{r.seconds:7.1f}"
-            out.append(f"  {r.label:<22} {secs}s {spark}{'' if r.ok else '  FAILED'}")
+            only = f", {r.refreshed} tables refreshed" if r.refreshed else ""
+            out.append(f"  {r.label:<22} {secs}s {spark}{only}{'' if r.ok else '  FAILED'}")
         out.append(f"  incremental minus no-op through Spark: {inc.seconds - noop.seconds:.1f}s; "
                    f"full refresh minus no-op through Spark: {full.seconds - noop.seconds:.1f}s")
         out.append(f"  no-op / full refresh: checked {checked.seconds / full.seconds:.1%}, through Spark "
-                   f"{noop.seconds / full.seconds:.1%}; incremental = no-op through Spark + "
-                   f"{(inc.seconds - noop.seconds) / full.seconds:.1%} of a full refresh")
+                   f"{noop.seconds / full.seconds:.1%}; incremental minus no-op through Spark: "
+                   f"{(inc.seconds - noop.seconds) / full.seconds:+.1%} of a full refresh")
         return out
 
 
@@ -126,13 +134,33 @@ def _timed_run(settings, label: str, **kwargs) -> RunFigure:
     return RunFigure(label, result.seconds or 0.0, result.startup_seconds or 0.0, sampler.peak, result.ok)
 
 
-def _checked_run(settings, label: str) -> RunFigure:
-    """What ``callaudit pipeline run`` does first: compare the inputs' fingerprint, start Spark only if needed."""
+def _checked_run(settings, label: str, *, expect_skip: bool = True) -> RunFigure:
+    """What ``callaudit pipeline run`` does: compare the inputs' fingerprint, start Spark only if needed and then
+    refresh only what the new files can change. Timed from the call (the fingerprint included)."""
+    import os
+
     from callaudit.lakehouse.runner import run_pipeline
 
-    t0 = time.perf_counter()
-    result = run_pipeline(settings, skip_if_current=True, progress=False)
-    return RunFigure(label, time.perf_counter() - t0, 0.0, 0, result.ok and result.skipped)
+    with TreeMemorySampler(os.getpid(), children_only=True) as sampler:
+        t0 = time.perf_counter()
+        result = run_pipeline(settings, skip_if_current=True, progress=False)
+        seconds = time.perf_counter() - t0
+    ok = result.ok and (result.skipped if expect_skip else not result.skipped)
+    return RunFigure(label, seconds, result.startup_seconds or 0.0, sampler.peak, ok,
+                     len(result.refreshed) if result.refreshed else None)
+
+
+def _review_csv(landing: Path, call_sids: list[str]) -> None:
+    """An analysts' review CSV as dropped in landing/reviews (the columns of callaudit/calibration/records.py)."""
+    from callaudit.calibration.records import REVIEW_FIELDS
+
+    rows = [",".join(REVIEW_FIELDS)]
+    for i, sid in enumerate(call_sids):
+        rows.append(",".join([sid, "Ana Ruiz" if i % 2 else "Luis Gil", "2026-12-01 09:00", "sí", "sí", "no", "sí",
+                              "", "Buena", "no", ""]))
+    target = landing / "reviews"
+    target.mkdir(parents=True, exist_ok=True)
+    (target / "revision-bench.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
 
 
 def run(workdir: Path, calls: int = 100_000, progress_print=print) -> PipelineBenchResult:
@@ -150,8 +178,10 @@ def run(workdir: Path, calls: int = 100_000, progress_print=print) -> PipelineBe
     base_recs = [r for r in all_recs if r["call_sid"] in base_sids]
     extra_recs = [r for r in all_recs if r["call_sid"] not in base_sids]
 
+    from callaudit.lakehouse.graph import pipeline_graph
+
     settings = Settings(home=workdir / "home", cache=PROJECT_ROOT / ".cache")
-    result = PipelineBenchResult(calls=len(base_calls), new_calls=len(extra_calls))
+    result = PipelineBenchResult(calls=len(base_calls), new_calls=len(extra_calls), tables=len(pipeline_graph()))
     _land_pages(settings.landing, "calls", base_calls, "base")
     _land_pages(settings.landing, "recordings", base_recs, "base")
     from callaudit.lakehouse import freshness
@@ -159,18 +189,22 @@ def run(workdir: Path, calls: int = 100_000, progress_print=print) -> PipelineBe
 
     for label, prepare, kwargs in (
         ("initial build", None, {}),
-        ("no-op, checked", None, None),
+        ("no-op, checked", None, "skip"),
         ("no-op through Spark", None, {}),
         ("incremental (+1%)", lambda: (_land_pages(settings.landing, "calls", extra_calls, "new"),
-                                        _land_pages(settings.landing, "recordings", extra_recs, "new")), {}),
+                                        _land_pages(settings.landing, "recordings", extra_recs, "new")), "run"),
+        ("reviews only", lambda: _review_csv(settings.landing, [c["sid"] for c in base_calls[:50]]), "run"),
         ("full refresh", None, {"full_refresh": True}),
     ):
         if prepare:
             prepare()
         t0 = time.perf_counter()
-        figure = _checked_run(settings, label) if kwargs is None else _timed_run(settings, label, **kwargs)
+        if isinstance(kwargs, str):
+            figure = _checked_run(settings, label, expect_skip=kwargs == "skip")
+        else:
+            figure = _timed_run(settings, label, **kwargs)
         result.runs.append(figure)
-        if label == "initial build" and figure.ok:  # as run_pipeline records a completed update
+        if isinstance(kwargs, dict) and figure.ok:  # whole updates: recorded as run_pipeline records them
             freshness.record(settings, pipeline_configuration(settings))
         progress_print(f"  {label}: {figure.seconds:.3f}s (wall {time.perf_counter() - t0:.1f}s), "
                        f"peak RSS {figure.peak_rss_bytes / 2**30:.2f} GiB, ok={figure.ok}")

@@ -47,16 +47,18 @@ def test_pipeline_summary_shares_are_computed_from_the_runs():
     from callaudit_testkit.bench.cli import pipeline_summary
     from callaudit_testkit.bench.pipeline import PipelineBenchResult, RunFigure
 
-    r = PipelineBenchResult(calls=100_000, new_calls=1_000, runs=[
+    r = PipelineBenchResult(calls=100_000, new_calls=1_000, tables=33, runs=[
         RunFigure("initial build", 100.0, 17.0, 3 * 2**30, True),
         RunFigure("no-op, checked", 0.05, 0.0, 0, True),
         RunFigure("no-op through Spark", 90.0, 17.0, 2 * 2**30, True),
-        RunFigure("incremental (+1%)", 95.0, 17.0, 2 * 2**30, True),
+        RunFigure("incremental (+1%)", 95.0, 17.0, 2 * 2**30, True, 27),
+        RunFigure("reviews only", 40.0, 17.0, 2 * 2**30, True, 5),
         RunFigure("full refresh", 100.0, 17.0, 3 * 2**30, True)])
     text = pipeline_summary(r)
-    assert "| no-op, checked | 0.050 | 0.1% | not started | — |" in text
-    assert "| no-op through Spark | 90.0 | 90.0% | 17.0 s | 2.00 GiB |" in text
-    assert "+ 5.0% of a full refresh" in text
+    assert "| no-op, checked | none | 0.050 | 0.1% | not started | — |" in text
+    assert "| no-op through Spark | all 33 | 90.0 | 90.0% | 17.0 s | 2.00 GiB |" in text
+    assert "| reviews only | 5 | 40.0 | 40.0% | 17.0 s | 2.00 GiB |" in text
+    assert "minus the no-op through Spark: +5.0% of a full refresh" in text
     assert any("no-op / full refresh: checked 0.1%, through Spark 90.0%" in line for line in r.lines())
 
 

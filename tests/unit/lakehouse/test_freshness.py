@@ -137,3 +137,78 @@ def test_a_file_landed_while_an_update_ran_is_new_input_for_the_next(settings):
     assert not state.current and "landing zone" in state.reason
     freshness.record(settings, conf, freshness.fingerprint(settings, conf))  # the next update reads it
     assert freshness.check(settings, conf).current
+
+
+# ---- only some landing folders changed: refresh what reads them -------------------------------------------------
+def test_new_files_in_one_folder_refresh_only_what_reads_it(settings):
+    from callaudit.lakehouse.graph import downstream, pipeline_graph
+
+    conf = recorded(settings)
+    (settings.landing / "reviews").mkdir(parents=True, exist_ok=True)
+    (settings.landing / "reviews" / "semana49.csv").write_text("call_sid,reviewer\n")
+    state = freshness.check(settings, conf)
+    assert not state.current and state.changed_folders == ["reviews"]
+    assert state.refresh == sorted(downstream(pipeline_graph(), {"reviews"}))
+    assert {"bronze_qa_reviews", "qa_reviews", "calibration_agreement"} <= set(state.refresh)
+    assert "twilio_call_audits" not in state.refresh and "landing/reviews" in state.reason
+
+
+@pytest.mark.parametrize("also", [
+    lambda s: (s.warehouse / "twilio_calls" / "_delta_log" / "00000000000000000001.json").write_text("{}"),
+    lambda s: s.scorecard_path.write_text(s.scorecard_path.read_text() + "\n# edited\n"),
+])
+def test_new_files_and_any_other_change_mean_a_whole_update(settings, also, tmp_path):
+    card = tmp_path / "card.yml"
+    card.write_text(Path(settings.scorecard_path).read_text())
+    settings = Settings(home=settings.home, cache=settings.cache, scorecard_path=card)
+    conf = recorded(settings)
+    (settings.landing / "surveys").mkdir(parents=True, exist_ok=True)
+    (settings.landing / "surveys" / "nps.csv").write_text("call_sid\n")
+    assert freshness.check(settings, conf).refresh  # on its own: a partial refresh
+    also(settings)
+    state = freshness.check(settings, conf)
+    assert not state.current and state.refresh is None
+
+
+def test_a_record_without_folder_digests_means_a_whole_update(settings):
+    import json
+
+    conf = recorded(settings)
+    path = settings.state / freshness.STATE_NAME
+    saved = json.loads(path.read_text())
+    del saved["fingerprint"]["landing_folders"]  # written by an older callaudit
+    path.write_text(json.dumps(saved))
+    (settings.landing / "reviews").mkdir(parents=True, exist_ok=True)
+    (settings.landing / "reviews" / "r.csv").write_text("x\n")
+    state = freshness.check(settings, conf)
+    assert not state.current and state.refresh is None
+
+
+def test_new_call_pages_refresh_calls_audits_and_marts_but_not_reviews_or_surveys(settings):
+    conf = recorded(settings)
+    (settings.landing / "calls" / "page-0002.json").write_text('{"calls": []}')
+    refresh = set(freshness.check(settings, conf).refresh)
+    assert {"bronze_calls", "silver_calls", "twilio_calls", "silver_call_audits", "twilio_call_audits",
+            "kpi_summary", "qa_reviews", "calibration_agreement", "call_satisfaction"} <= refresh
+    assert not refresh & {"bronze_qa_reviews", "bronze_surveys", "call_surveys", "bronze_media", "agent_directory"}
+
+
+def test_a_partial_update_runs_the_chosen_tables_and_is_recorded(settings, monkeypatch):
+    from callaudit.lakehouse import runner
+
+    conf = recorded(settings)
+    (settings.landing / "surveys").mkdir(parents=True, exist_ok=True)
+    (settings.landing / "surveys" / "nps.csv").write_text("call_sid\n")
+    seen = {}
+
+    class FakeProcess:  # stands in for spark-pipelines: what matters here is what it is asked to refresh
+        def __init__(self, settings, **kwargs):
+            seen.update(kwargs)
+
+    monkeypatch.setattr(runner, "PipelineProcess", FakeProcess)
+    monkeypatch.setattr(runner, "_follow", lambda proc, progress: runner.PipelineRun(returncode=0, state="COMPLETED"))
+    result = runner.run_pipeline(settings, skip_if_current=True, progress=False)
+    assert seen["refresh"] == result.refreshed == ["bronze_surveys", "call_satisfaction", "call_surveys",
+                                                   "quarantine_call_surveys"]
+    assert "refreshed 4 tables only" in result.summary() and "landing/surveys" in result.summary()
+    assert freshness.check(settings, conf).current  # the partial update brought gold up to date
