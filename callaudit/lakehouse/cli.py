@@ -1,4 +1,4 @@
-"""``callaudit pipeline run|dry-run``, ``callaudit sql`` and ``callaudit tables``."""
+"""``callaudit pipeline run|status|dry-run``, ``callaudit sql`` and ``callaudit tables``."""
 
 from __future__ import annotations
 
@@ -124,6 +124,47 @@ def pipeline_docs(
     found = catalog.datasets()
     typer.echo(f"{'wrote' if changed else 'unchanged:'} {catalog.TABLES_MD} ({len(found)} datasets in "
                f"{len(catalog.LAYERS)} layers)")
+
+
+@pipeline_app.command("status")
+@user_errors
+def pipeline_status(
+    graph: bool = typer.Option(False, "--graph", help="Also list every dataset with the tables and landing "
+                               "folders it reads."),
+) -> None:
+    """Say what the next `callaudit pipeline run` would do, and why, without starting Spark.
+
+    Gold is current (nothing to run), or only the tables that read new landing files would be refreshed (they
+    are listed), or a whole update is due (with the reason: new code or rules, another setting, a table written
+    outside the pipeline, no completed update yet).
+
+    Example:
+
+        callaudit pipeline status
+        callaudit pipeline status --graph
+    """
+    from callaudit.config import load_settings
+    from callaudit.lakehouse import freshness
+    from callaudit.lakehouse.graph import pipeline_graph
+    from callaudit.lakehouse.runner import pipeline_configuration
+
+    settings = load_settings()
+    state = freshness.check(settings, pipeline_configuration(settings))
+    tables = pipeline_graph()
+    if state.current:
+        typer.echo(f"gold is current: {state.reason}. `callaudit pipeline run` will not start Spark.")
+    elif state.refresh:
+        typer.echo(f"the next run refreshes {len(state.refresh)} of {len(tables)} tables: {state.reason}.")
+        for name in state.refresh:
+            typer.echo(f"  {name}")
+    else:
+        typer.echo(f"the next run is a whole update of all {len(tables)} tables: {state.reason}.")
+    if graph:
+        typer.echo("\ndataset (kind) <- what it reads")
+        layers = {"bronze": 0, "silver": 1, "gold": 2, "marts": 3}
+        for name, ds in sorted(tables.items(), key=lambda kv: (layers.get(kv[1].source.parent.name, 9), kv[0])):
+            reads = [*sorted(ds.reads), *(f"landing/{d}" for d in sorted(ds.landing))]
+            typer.echo(f"  {ds.source.parent.name}/{name} ({ds.kind}) <- {', '.join(reads)}")
 
 
 @pipeline_app.command("dry-run")

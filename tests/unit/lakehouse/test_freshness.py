@@ -212,3 +212,25 @@ def test_a_partial_update_runs_the_chosen_tables_and_is_recorded(settings, monke
                                                    "quarantine_call_surveys"]
     assert "refreshed 4 tables only" in result.summary() and "landing/surveys" in result.summary()
     assert freshness.check(settings, conf).current  # the partial update brought gold up to date
+
+
+def test_pipeline_status_says_what_the_next_run_would_do(home):
+    from typer.testing import CliRunner
+
+    from callaudit.cli import app
+    from callaudit.config import load_settings
+
+    runner = CliRunner()
+    first = runner.invoke(app, ["pipeline", "status"])
+    assert first.exit_code == 0 and "whole update" in first.output and "no completed update" in first.output
+    settings = load_settings()
+    recorded(settings)
+    assert "gold is current" in runner.invoke(app, ["pipeline", "status"]).output
+    (settings.landing / "reviews").mkdir(parents=True, exist_ok=True)
+    (settings.landing / "reviews" / "semana49.csv").write_text("call_sid\n")
+    out = runner.invoke(app, ["pipeline", "status", "--graph"]).output
+    from callaudit.lakehouse.graph import pipeline_graph
+
+    assert f"refreshes 5 of {len(pipeline_graph())} tables" in out and "  calibration_agreement\n" in out
+    assert "gold/qa_reviews (materialized_view) <- bronze_qa_reviews, twilio_call_audits" in out
+    assert "bronze/bronze_calls (table) <- landing/calls" in out
