@@ -16,8 +16,10 @@ dry runs never skip.
 files in some folders are the *only* difference (code, rules, settings and every table as the last completed
 update left them), the update refreshes only the datasets that read those folders, directly or through others
 (:func:`callaudit.lakehouse.graph.downstream`, read from the pipelines' source): an analysts' review CSV refreshes
-the five review and calibration tables, not the calls, audits and marts it cannot change. No dataset reads the clock to decide *what* to compute (timestamps are only stamped on
-rows), which is what makes "same inputs → same gold" hold.
+the five review and calibration tables, not the calls, audits and marts it cannot change.
+
+No dataset reads the clock to decide *what* to compute (timestamps are only stamped on rows), which is what makes
+"same inputs → same gold" hold.
 """
 
 from __future__ import annotations
