@@ -410,7 +410,7 @@ def watch_pipeline(settings: Settings | None = None, *, interval: float = 10.0, 
     ``dry-run``), so this is the local stand-in for a workspace's ``continuous: true`` pipeline: each update is a
     triggered one that processes everything landed when it started (~20 s of start-up each); files that land
     meanwhile make the next check run the next update. A failed update is retried after ``failure_backoff``
-    seconds. Every update is a line in ``logs/watch.jsonl`` (start, end, state).
+    seconds. Every update is a line in ``logs/watch.jsonl`` (start, end, state, the tables it refreshed when not all).
     """
     import json
 
@@ -427,7 +427,8 @@ def watch_pipeline(settings: Settings | None = None, *, interval: float = 10.0, 
             with open(journal, "a", encoding="utf-8") as out:
                 out.write(json.dumps({"started_at": result.started_at, "run_started_at": result.run_started_at,
                                       "finished_at": result.finished_at, "state": result.state, "ok": result.ok,
-                                      "note": result.note, "log": str(result.log_path or "")}) + "\n")
+                                      "note": result.note, "refreshed": result.refreshed,
+                                      "log": str(result.log_path or "")}) + "\n")
             if on_update is not None:
                 on_update(result)
             if not result.ok:

@@ -75,7 +75,8 @@ def run(split_dir: Path, cpu_isa: str, limit: int | None, log=print, extra: dict
         if i % 10 == 0:
             log(f"  {i}/{len(labels)} calls, {audio_s / 60:.1f} min of audio, {time.perf_counter() - wall0:.0f} s")
     wall, cpu = time.perf_counter() - wall0, time.process_time() - cpu0
-    return {"split": str(split_dir), "calls": len(labels), "errors": errors, "audio_seconds": round(audio_s, 1),
+    shown = split_dir.relative_to(PROJECT_ROOT) if split_dir.is_relative_to(PROJECT_ROOT) else split_dir
+    return {"split": str(shown), "calls": len(labels), "errors": errors, "audio_seconds": round(audio_s, 1),
             "rtf": round(wall / audio_s, 3), "cpu_rtf": round(cpu / audio_s, 3),
             "cpu_isa": sorted({r.cpu_isa for r in model_cache.load_records()}), "options": extra or {},
             "wer": _wer_by_channel(labels, decoded)}
