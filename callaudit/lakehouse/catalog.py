@@ -15,6 +15,12 @@ next to its code::
 Read from the source (``ast``), never imported, so this works without Spark. ``callaudit pipeline docs`` writes
 ``docs/TABLES.md``; a unit test checks the committed file is the generated one, and a Spark test checks every
 documented column and type against the real tables the pipeline wrote.
+
+The same reading gives the lineage an update needs: the tables a dataset reads (``spark.read.table("y")`` /
+``readStream.table("y")``) and, in bronze, its landing folder (``{landing_path}/<folder>``). A dataset that opens
+landing files by the paths its rows hold (transcription opens the media files its manifests name) is listed in
+:data:`PATH_READERS`; a test fails when a new one is not. :func:`downstream` is what an update must refresh after
+new files in some landing folders: every dataset that reads them, directly or through others.
 """
 
 from __future__ import annotations
@@ -31,6 +37,9 @@ PIPELINES_DIR = PROJECT_ROOT / "pipelines"
 TABLES_MD = PROJECT_ROOT / "docs" / "TABLES.md"
 _READ = re.compile(r"""\.table\(\s*["'](\w+)["']""")
 _DECORATORS = {"table": "streaming table", "materialized_view": "materialized view", "quarantine": "quarantine"}
+_LANDING_FOLDER = re.compile(r"""callaudit\.landing_path['"]\s*\)\s*\}/(\w+)""")
+# datasets that open landing files by the paths their input rows hold, not by a folder of their own
+PATH_READERS = {"silver_transcriptions": ("media",)}
 
 
 @dataclass(frozen=True)
@@ -56,6 +65,7 @@ class Dataset:
     description: str
     reads: list[str]
     columns: list[ColumnDoc] | None = None
+    landing: tuple[str, ...] = ()  # landing folders it reads
 
     @property
     def summary(self) -> str:
@@ -85,6 +95,7 @@ def read_dataset(path: Path) -> Dataset:
     layer = path.parent.name
     name = kind = None
     columns = None
+    declared = 0
     for node in tree.body:
         if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "COLUMNS" for t in node.targets):
             columns = _parse_columns(node.value, path)
@@ -93,16 +104,20 @@ def read_dataset(path: Path) -> Dataset:
                 if isinstance(dec, ast.Call) and isinstance(dec.func, ast.Attribute) and dec.func.attr in _DECORATORS:
                     first = dec.args[0].value if dec.args and isinstance(dec.args[0], ast.Constant) else None
                     kind = _DECORATORS[dec.func.attr]
+                    declared += 1
                     if dec.func.attr == "quarantine":
                         name = f"quarantine_{first}"
                     else:
                         name = first
     if name is None:
         raise ValueError(f"{path}: no dataset declared (datasets.table / materialized_view / quarantine)")
+    if declared > 1:
+        raise ValueError(f"{path}: expected one dataset declaration, found {declared} (one file per dataset)")
     text = path.read_text(encoding="utf-8")
     reads = [t for t in dict.fromkeys(_READ.findall(text)) if t != name]  # a stream reads its own name via the decorator
+    landing = tuple(dict.fromkeys([*_LANDING_FOLDER.findall(text), *PATH_READERS.get(name, ())]))
     return Dataset(name=name, layer=layer, kind=kind, path=path, description=ast.get_docstring(tree) or "",
-                   reads=reads, columns=columns)
+                   reads=reads, columns=columns, landing=landing)
 
 
 def datasets(root: Path = PIPELINES_DIR) -> list[Dataset]:
@@ -114,6 +129,19 @@ def datasets(root: Path = PIPELINES_DIR) -> list[Dataset]:
     if stray:
         raise ValueError(f"dataset files outside a layer folder ({', '.join(LAYERS)}): {', '.join(stray)}")
     return found
+
+
+def downstream(found: list[Dataset], landing_folders: set[str] | frozenset[str]) -> set[str]:
+    """Every dataset that reads one of ``landing_folders``, directly or through other datasets."""
+    out = {d.name for d in found if set(d.landing) & set(landing_folders)}
+    grew = True
+    while grew:
+        grew = False
+        for d in found:
+            if d.name not in out and out.intersection(d.reads):
+                out.add(d.name)
+                grew = True
+    return out
 
 
 def _normal_type(kind: str) -> str:

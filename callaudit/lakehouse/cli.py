@@ -144,13 +144,12 @@ def pipeline_status(
         callaudit pipeline status --graph
     """
     from callaudit.config import load_settings
-    from callaudit.lakehouse import freshness
-    from callaudit.lakehouse.graph import pipeline_graph
+    from callaudit.lakehouse import catalog, freshness
     from callaudit.lakehouse.runner import pipeline_configuration
 
     settings = load_settings()
     state = freshness.check(settings, pipeline_configuration(settings))
-    tables = pipeline_graph()
+    tables = catalog.datasets()
     if state.current:
         typer.echo(f"gold is current: {state.reason}. `callaudit pipeline run` will not start Spark.")
     elif state.refresh:
@@ -161,10 +160,9 @@ def pipeline_status(
         typer.echo(f"the next run is a whole update of all {len(tables)} tables: {state.reason}.")
     if graph:
         typer.echo("\ndataset (kind) <- what it reads")
-        layers = {"bronze": 0, "silver": 1, "gold": 2, "marts": 3}
-        for name, ds in sorted(tables.items(), key=lambda kv: (layers.get(kv[1].source.parent.name, 9), kv[0])):
+        for ds in tables:  # in layer order
             reads = [*sorted(ds.reads), *(f"landing/{d}" for d in sorted(ds.landing))]
-            typer.echo(f"  {ds.source.parent.name}/{name} ({ds.kind}) <- {', '.join(reads)}")
+            typer.echo(f"  {ds.layer}/{ds.name} ({ds.kind}) <- {', '.join(reads)}")
 
 
 @pipeline_app.command("dry-run")

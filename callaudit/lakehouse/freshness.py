@@ -15,7 +15,7 @@ dry runs never skip.
 **An update that costs what its new data costs.** The landing zone is also digested folder by folder. When new
 files in some folders are the *only* difference (code, rules, settings and every table as the last completed
 update left them), the update refreshes only the datasets that read those folders, directly or through others
-(:func:`callaudit.lakehouse.graph.downstream`, read from the pipelines' source): an analysts' review CSV refreshes
+(:func:`callaudit.lakehouse.catalog.downstream`, read from the pipelines' source): an analysts' review CSV refreshes
 the five review and calibration tables, not the calls, audits and marts it cannot change.
 
 No dataset reads the clock to decide *what* to compute (timestamps are only stamped on rows), which is what makes
@@ -147,11 +147,11 @@ def check(settings: Settings, configuration: dict[str, str]) -> Freshness:
 
 def _refresh_for(folders: list[str]) -> list[str] | None:
     """The datasets to refresh after new files in ``folders``; None = all of them (a whole update)."""
-    from callaudit.lakehouse.graph import downstream, pipeline_graph
+    from callaudit.lakehouse import catalog
 
-    graph = pipeline_graph()
-    chosen = downstream(graph, set(folders))
-    return None if not chosen or len(chosen) == len(graph) else sorted(chosen)
+    found = catalog.datasets()  # read now, not cached: the code may have changed since the last update
+    chosen = catalog.downstream(found, set(folders))
+    return None if not chosen or len(chosen) == len(found) else sorted(chosen)
 
 
 def record(settings: Settings, configuration: dict[str, str], started: dict | None = None) -> None:

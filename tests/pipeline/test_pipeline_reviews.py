@@ -68,13 +68,12 @@ def test_pipeline_agreement_equals_the_cli_computation(scenario, spark):
 def test_a_review_drop_alone_refreshes_only_the_tables_that_read_reviews(scenario):
     """Run 4: gold was current, then only landing/reviews changed — the update refreshes the five tables that read
     it (the late row reaches quarantine_qa_reviews: see the test above) and leaves every other table as it was."""
-    from callaudit.lakehouse import freshness
-    from callaudit.lakehouse.graph import downstream, pipeline_graph
+    from callaudit.lakehouse import catalog, freshness
     from callaudit.lakehouse.runner import pipeline_configuration
 
     run = scenario["partial"]
     assert run.ok, run.summary()
-    want = sorted(downstream(pipeline_graph(), {"reviews"}))
+    want = sorted(catalog.downstream(catalog.datasets(), {"reviews"}))
     assert run.refreshed == want and "landing/reviews" in run.note
     ran = {name for name, flow in run.flows.items() if flow.state == "COMPLETED"}
     assert ran == set(want), run.summary()

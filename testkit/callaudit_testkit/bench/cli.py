@@ -370,9 +370,10 @@ def bench(
     throughput (pandas UDF vs row UDF on 10,000 transcripts), pipeline incremental cost and peak memory at
     100,000 calls, the demo's wall time and peak memory (first run, then nothing new), and the auditor's
     accuracy on an analysts' evaluation set (the test split, written apart from the scorecard) read from the
-    pipeline's gold tables, with reference transcripts and end to end, and the satisfaction model's held-out MAE / Spearman ρ against predicting the mean on synthetic surveys. The full set
-    takes about an hour and a half on 2 cores, plus the satisfaction section's synthetic call centre run through
-    the whole product (400 calls; reused when --satisfaction-home already holds it).
+    pipeline's gold tables, with reference transcripts and end to end, and the satisfaction model's held-out
+    MAE / Spearman ρ against predicting the mean on synthetic surveys. The full set takes about an hour and a
+    half on 2 cores, plus the satisfaction section's synthetic call centre run through the whole product (400
+    calls; reused when --satisfaction-home already holds it).
 
     Examples:
 

@@ -9,7 +9,7 @@ Method (metadata only; transcription cost is measured separately by the transcri
 3. land the remaining 1% as new pages and run as ``callaudit pipeline run`` does: the **incremental** run
    refreshes the tables that read landing/calls and landing/recordings, directly or through others;
 4. drop one analysts' review CSV (50 rows) and run the same way: **reviews only** refreshes the five review and
-   calibration tables (:mod:`callaudit.lakehouse.graph`);
+   calibration tables (:func:`callaudit.lakehouse.catalog.downstream`);
 5. ``--full-refresh-all``: recompute everything from the landing zone.
 The incremental and full-refresh costs are reported minus the no-op run. Peak memory is the highest sum of RSS
 over the pipeline's process tree (Python driver, both JVMs, Python workers), sampled every 0.2 s during each run.
@@ -178,10 +178,10 @@ def run(workdir: Path, calls: int = 100_000, progress_print=print) -> PipelineBe
     base_recs = [r for r in all_recs if r["call_sid"] in base_sids]
     extra_recs = [r for r in all_recs if r["call_sid"] not in base_sids]
 
-    from callaudit.lakehouse.graph import pipeline_graph
+    from callaudit.lakehouse import catalog
 
     settings = Settings(home=workdir / "home", cache=PROJECT_ROOT / ".cache")
-    result = PipelineBenchResult(calls=len(base_calls), new_calls=len(extra_calls), tables=len(pipeline_graph()))
+    result = PipelineBenchResult(calls=len(base_calls), new_calls=len(extra_calls), tables=len(catalog.datasets()))
     _land_pages(settings.landing, "calls", base_calls, "base")
     _land_pages(settings.landing, "recordings", base_recs, "base")
     from callaudit.lakehouse import freshness

@@ -141,14 +141,14 @@ def test_a_file_landed_while_an_update_ran_is_new_input_for_the_next(settings):
 
 # ---- only some landing folders changed: refresh what reads them -------------------------------------------------
 def test_new_files_in_one_folder_refresh_only_what_reads_it(settings):
-    from callaudit.lakehouse.graph import downstream, pipeline_graph
+    from callaudit.lakehouse import catalog
 
     conf = recorded(settings)
     (settings.landing / "reviews").mkdir(parents=True, exist_ok=True)
     (settings.landing / "reviews" / "semana49.csv").write_text("call_sid,reviewer\n")
     state = freshness.check(settings, conf)
     assert not state.current and state.changed_folders == ["reviews"]
-    assert state.refresh == sorted(downstream(pipeline_graph(), {"reviews"}))
+    assert state.refresh == sorted(catalog.downstream(catalog.datasets(), {"reviews"}))
     assert {"bronze_qa_reviews", "qa_reviews", "calibration_agreement"} <= set(state.refresh)
     assert "twilio_call_audits" not in state.refresh and "landing/reviews" in state.reason
 
@@ -229,8 +229,8 @@ def test_pipeline_status_says_what_the_next_run_would_do(home):
     (settings.landing / "reviews").mkdir(parents=True, exist_ok=True)
     (settings.landing / "reviews" / "semana49.csv").write_text("call_sid\n")
     out = runner.invoke(app, ["pipeline", "status", "--graph"]).output
-    from callaudit.lakehouse.graph import pipeline_graph
+    from callaudit.lakehouse import catalog
 
-    assert f"refreshes 5 of {len(pipeline_graph())} tables" in out and "  calibration_agreement\n" in out
-    assert "gold/qa_reviews (materialized_view) <- bronze_qa_reviews, twilio_call_audits" in out
-    assert "bronze/bronze_calls (table) <- landing/calls" in out
+    assert f"refreshes 5 of {len(catalog.datasets())} tables" in out and "  calibration_agreement\n" in out
+    assert "gold/qa_reviews (materialized view) <- bronze_qa_reviews, twilio_call_audits" in out
+    assert "bronze/bronze_calls (streaming table) <- landing/calls" in out
