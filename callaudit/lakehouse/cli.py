@@ -1,4 +1,4 @@
-"""``callaudit pipeline run|status|dry-run``, ``callaudit sql`` and ``callaudit tables``."""
+"""``callaudit pipeline run|status|maintain|dry-run``, ``callaudit sql`` and ``callaudit tables``."""
 
 from __future__ import annotations
 
@@ -39,6 +39,8 @@ def pipeline_run(
     watch: bool = typer.Option(False, "--watch", help="Keep running: start an update whenever something lands "
                                "(pair it with `callaudit webhooks serve`); Ctrl-C stops."),
     interval: float = typer.Option(10.0, min=1.0, help="With --watch: seconds between checks for new input."),
+    maintain_every: float = typer.Option(24.0, min=0.0, metavar="HOURS", help="With --watch: maintain the tables "
+                                         "(`callaudit pipeline maintain`) every HOURS between updates; 0 never."),
 ) -> None:
     """Run one pipeline update: new landed files flow through bronze, silver and gold.
 
@@ -69,7 +71,7 @@ def pipeline_run(
         if full_refresh or full_refresh_tables or refresh_tables or force:
             raise UserError("--watch runs whole updates as input lands; it takes no refresh or --force options",
                             exit_code=2)
-        return _watch(load_settings(), interval, cores)
+        return _watch(load_settings(), interval, cores, maintain_every)
     result = run_pipeline(load_settings(), full_refresh=True if full_refresh else (_parse_tables(full_refresh_tables) or False),
                           refresh=_parse_tables(refresh_tables), cores=cores, skip_if_current=not force)
     typer.echo(result.summary())
@@ -81,17 +83,23 @@ def pipeline_run(
         )
 
 
-def _watch(settings, interval: float, cores: int | None) -> None:
+def _watch(settings, interval: float, cores: int | None, maintain_every: float) -> None:
     from callaudit.lakehouse.runner import watch_pipeline
 
     typer.echo(f"watching {settings.landing} every {interval:g} s; an update starts when something lands "
-               "(Ctrl-C stops)")
+               "(Ctrl-C stops)" + (f"; tables maintained every {maintain_every:g} h" if maintain_every else ""))
 
     def say(result) -> None:
         typer.echo(f"{time.strftime('%H:%M:%S')} {result.summary()}" + (f" ({result.note})" if result.note else ""))
 
+    def said_maintained(report) -> None:
+        what = (report.summary() if not isinstance(report, Exception)
+                else f"table maintenance failed ({report}); the next period tries again")
+        typer.echo(f"{time.strftime('%H:%M:%S')} {what}")
+
     try:
-        watch_pipeline(settings, interval=interval, cores=cores, on_update=say)
+        watch_pipeline(settings, interval=interval, cores=cores, on_update=say,
+                       maintain_every=maintain_every * 3600.0, on_maintenance=said_maintained)
     except KeyboardInterrupt:
         typer.echo("stopped watching")
 
@@ -163,6 +171,40 @@ def pipeline_status(
         for ds in tables:  # in layer order
             reads = [*sorted(ds.reads), *(f"landing/{d}" for d in sorted(ds.landing))]
             typer.echo(f"  {ds.layer}/{ds.name} ({ds.kind}) <- {', '.join(reads)}")
+
+
+@pipeline_app.command("maintain")
+@user_errors
+def pipeline_maintain(
+    current_only: bool = typer.Option(False, "--current-only", help="Delete every file the current versions do "
+                                      "not read (no time travel left). Only right after a completed update; by "
+                                      "default files are kept for the tables' retention, a week."),
+    tables: str = typer.Option(None, "--tables", metavar="T1,T2", help="Only these tables (default: all)."),
+    compact: bool = typer.Option(True, "--compact/--no-compact", help="Compact small files first (OPTIMIZE)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Only say how many files would be deleted; change nothing."),
+) -> None:
+    """Compact small files and delete the files no table version needs (OPTIMIZE + VACUUM on every local table).
+
+    Each pipeline update rewrites the materialized views it refreshes and adds small files to the streaming
+    tables; the old files stay on disk until this runs. Databricks maintains pipeline tables by itself; locally,
+    run this now and then (daily with a daily job, or after a day of `pipeline run --watch`). Rows never change,
+    and the next `callaudit pipeline run` with nothing new is still skipped. It waits for a running pipeline
+    update to finish first.
+
+    Example:
+
+        callaudit pipeline maintain --dry-run
+        callaudit pipeline maintain
+        callaudit pipeline maintain --current-only     # right after a run: keep only the current versions
+    """
+    from callaudit.config import load_settings
+    from callaudit.lakehouse.maintenance import maintain
+
+    report = maintain(load_settings(), tables=_parse_tables(tables), current_only=current_only, compact=compact,
+                      dry_run=dry_run, say=lambda msg: typer.echo(msg, err=True))
+    for line in report.lines():
+        typer.echo(line)
+    typer.echo(report.summary())
 
 
 @pipeline_app.command("dry-run")

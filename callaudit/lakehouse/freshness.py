@@ -170,6 +170,37 @@ def record(settings: Settings, configuration: dict[str, str], started: dict | No
     os.replace(tmp, path)
 
 
+def lakehouse_digest(settings: Settings) -> str:
+    """The digest of the tables and checkpoints as they are now (see :func:`rebase_lakehouse`)."""
+    return _lakehouse_digest(settings)
+
+
+def recorded_lakehouse(settings: Settings) -> str | None:
+    """The lakehouse digest the last completed update left (None without a readable record)."""
+    try:
+        return json.loads(_state_path(settings).read_text())["fingerprint"]["lakehouse"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def rebase_lakehouse(settings: Settings, before: str) -> bool:
+    """After a write that changes files but no rows (compaction, removing unreferenced files): when the record
+    described the lakehouse as it was (``before``), describe it as it is now, so the next run is not a whole update
+    for nothing. Returns whether the record was rebased; a record that was already stale is left as it is."""
+    path = _state_path(settings)
+    try:
+        saved = json.loads(path.read_text())
+        if saved["fingerprint"]["lakehouse"] != before:
+            return False
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    saved["fingerprint"]["lakehouse"] = _lakehouse_digest(settings)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(saved, indent=1))
+    os.replace(tmp, path)
+    return True
+
+
 def forget(settings: Settings) -> None:
     """Drop the record (an update started: until it completes, gold is not known to be current)."""
     _state_path(settings).unlink(missing_ok=True)

@@ -402,7 +402,8 @@ WATCH_JOURNAL = "watch.jsonl"
 def watch_pipeline(settings: Settings | None = None, *, interval: float = 10.0, cores: int | None = None,
                    progress: bool = True, max_updates: int | None = None, stop: threading.Event | None = None,
                    on_update: Callable[[PipelineRun], None] | None = None,
-                   failure_backoff: float = 60.0) -> list[PipelineRun]:
+                   failure_backoff: float = 60.0, maintain_every: float | None = 24 * 3600.0,
+                   on_maintenance: Callable[[object], None] | None = None) -> list[PipelineRun]:
     """Run an update whenever what the pipeline reads changes (checked every ``interval`` seconds), until
     ``stop`` is set or ``max_updates`` updates ran.
 
@@ -411,14 +412,22 @@ def watch_pipeline(settings: Settings | None = None, *, interval: float = 10.0, 
     triggered one that processes everything landed when it started (~20 s of start-up each); files that land
     meanwhile make the next check run the next update. A failed update is retried after ``failure_backoff``
     seconds. Every update is a line in ``logs/watch.jsonl`` (start, end, state, the tables it refreshed when not all).
+
+    Every ``maintain_every`` seconds (a day by default; None or 0: never), after an update that completed, the
+    tables are maintained (:func:`callaudit.lakehouse.maintenance.maintain`, the tables' own retention) — what
+    a workspace does for its pipeline tables, so a long watch does not leave thousands of small and unread files.
+    A failed maintenance is reported and retried at the next period; it never stops the loop.
     """
     import json
+
+    from callaudit.lakehouse.maintenance import MaintenanceClock
 
     settings = settings or load_settings()
     stop = stop or threading.Event()
     journal = settings.logs / WATCH_JOURNAL
     journal.parent.mkdir(parents=True, exist_ok=True)
     runs: list[PipelineRun] = []
+    clock = MaintenanceClock(maintain_every)
     while not stop.is_set():
         result = run_pipeline(settings, skip_if_current=True, cores=cores, progress=progress)
         wait_for = interval
@@ -435,8 +444,22 @@ def watch_pipeline(settings: Settings | None = None, *, interval: float = 10.0, 
                 wait_for = max(interval, failure_backoff)
             if max_updates is not None and len(runs) >= max_updates:
                 break
+        if result.ok and clock.due():
+            _maintain_between_updates(settings, on_maintenance)
+            clock.done()
         stop.wait(wait_for)
     return runs
+
+
+def _maintain_between_updates(settings: Settings, on_maintenance: Callable[[object], None] | None) -> None:
+    from callaudit.lakehouse.maintenance import maintain
+
+    try:
+        report = maintain(settings, say=lambda msg: None)
+    except Exception as exc:  # noqa: BLE001 - the loop keeps auditing calls; the next period tries again
+        report = exc
+    if on_maintenance is not None:
+        on_maintenance(report)
 
 
 def read_watch_journal(settings: Settings) -> list[dict]:

@@ -48,9 +48,21 @@ def scenario(tmp_path_factory, spark):
     counts.append((layer_counts(spark, settings), expected(landed)))
     snaps.append(snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES + SURVEY_TABLES))
 
+    # table maintenance right after a completed update (the laptop's `pipeline maintain --current-only`): files
+    # change, rows do not, gold stays current for `pipeline run`, and the partial run below runs on its output
+    from callaudit.lakehouse import freshness
+    from callaudit.lakehouse.maintenance import maintain
+    from callaudit.lakehouse.runner import pipeline_configuration
+
+    maintenance = maintain(settings, spark, current_only=True, min_files=2, say=lambda _: None)
+    after_maintenance = snapshot(spark, settings, GOLD + ["silver_transcriptions"] + REVIEW_TABLES + SURVEY_TABLES)
+    fresh_after_maintenance = freshness.check(settings, pipeline_configuration(settings))
+
     # gold is current; an analyst drops one more review CSV: `callaudit pipeline run` refreshes the review tables only
     land_late_review(settings.landing, landed)
     partial = run_pipeline(settings, progress=False, skip_if_current=True)
     after_partial = snapshot(spark, settings, GOLD + ["silver_transcriptions"] + SURVEY_TABLES)
     return {"settings": settings, "runs": runs, "counts": counts, "snaps": snaps, "landed": landed,
-            "audio": audio, "shared_read": shared_read, "partial": partial, "after_partial": after_partial}
+            "audio": audio, "shared_read": shared_read, "partial": partial, "after_partial": after_partial,
+            "maintenance": maintenance, "after_maintenance": after_maintenance,
+            "fresh_after_maintenance": fresh_after_maintenance}

@@ -141,3 +141,24 @@ def test_every_gold_and_mart_column_is_documented_with_its_type(scenario, spark)
         schema = spark.read.format("delta").load(str(settings.table_path(ds.name))).schema
         problems += catalog.check_columns(ds, [(f.name, f.dataType.simpleString()) for f in schema.fields])
     assert problems == []
+
+
+def test_maintenance_deletes_unread_files_and_changes_no_row(scenario):
+    """`pipeline maintain --current-only` after run 3 (three updates had rewritten every materialized view and
+    appended to the streaming tables): the files no current version reads are gone, tables with several files
+    were compacted, every row is as it was, and gold is still current — the late-review run after it (run 4,
+    test_pipeline_reviews) then refreshes only its five tables on the maintained lakehouse."""
+    report = scenario["maintenance"]
+    print("\n".join(report.lines()))
+    assert report.before.files > report.after.files
+    assert sum(t.deleted for t in report.tables) > 0
+    assert any(t.compacted_from >= 2 and t.compacted_into == 1 for t in report.tables), report.lines()
+    for t in report.tables:  # retention 0: what is on disk is exactly what the current version reads
+        assert t.after.files == t.live_files, t
+    assert scenario["after_maintenance"] == scenario["snaps"][-1]
+    assert report.rebased and scenario["fresh_after_maintenance"].current, scenario["fresh_after_maintenance"].reason
+    import json
+
+    journal = [json.loads(line) for line in (scenario["settings"].logs / "maintenance.jsonl").read_text().splitlines()]
+    assert [(j["files_before"], j["files_after"], j["retain_hours"]) for j in journal] == [
+        (report.before.files, report.after.files, 0.0)]

@@ -23,7 +23,8 @@ import typer
 from callaudit.config import PROJECT_ROOT
 from callaudit.errors import UserError, user_errors
 
-SECTIONS = ("ingest", "transcription", "scoring", "pipeline", "demo", "accuracy", "topics", "latency", "satisfaction")
+SECTIONS = ("ingest", "transcription", "scoring", "pipeline", "maintenance", "demo", "accuracy", "topics", "latency",
+            "satisfaction")
 
 
 def machine_info() -> list[str]:
@@ -145,6 +146,19 @@ def bench_pipeline(quick: bool, calls: int | None) -> tuple[str, list[str], str]
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return "\n".join(result.lines()), [f"callaudit bench --only pipeline --pipeline-calls {n}"], pipeline_summary(result)
+
+
+def bench_maintenance(quick: bool) -> tuple[str, list[str]]:
+    from callaudit_testkit.bench.maintenance import run
+
+    calls, updates = (2_000, 2) if quick else (10_000, 4)
+    work = Path(tempfile.mkdtemp(prefix="bench_maintenance_"))
+    try:
+        result = run(work, calls=calls, updates=updates, progress_print=lambda s: print(s, file=sys.stderr))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    command = "callaudit bench --only maintenance" + (" --quick" if quick else "")
+    return "\n".join(result.lines()), [f"{command}   # {calls:,} calls, {updates} small updates"]
 
 
 def bench_demo() -> tuple[str, list[str], str]:
@@ -308,6 +322,7 @@ def write_markdown(results: dict[str, tuple[str, list[str]]], out: Path, info: l
         "transcription": "Transcription: WER per channel, real-time factor, model loads, memory",
         "scoring": "Scoring throughput: pandas UDF vs row-at-a-time UDF",
         "pipeline": "Pipeline: incremental cost at 100,000 calls, full refresh, peak memory",
+        "maintenance": "Table maintenance: files left by small updates, and a run before/after `pipeline maintain`",
         "demo": "The demo: first run and a run with nothing new, wall time and peak memory",
         "accuracy": "Auditor accuracy on calls written independently of the scorecard",
         "topics": "Call drivers: accuracy on labelled calls the taxonomy was not written from",
@@ -368,7 +383,8 @@ def bench(
 
     Sections: ingest records/s (10k and 100k calls), transcription WER/RTF/model loads/memory, scoring
     throughput (pandas UDF vs row UDF on 10,000 transcripts), pipeline incremental cost and peak memory at
-    100,000 calls, the demo's wall time and peak memory (first run, then nothing new), and the auditor's
+    100,000 calls, what small updates leave on disk and a run before/after table maintenance (10,000 calls),
+    the demo's wall time and peak memory (first run, then nothing new), and the auditor's
     accuracy on an analysts' evaluation set (the test split, written apart from the scorecard) read from the
     pipeline's gold tables, with reference transcripts and end to end, and the satisfaction model's held-out
     MAE / Spearman ρ against predicting the mean on synthetic surveys. The full set takes about an hour and a
@@ -392,6 +408,7 @@ def bench(
         "transcription": lambda: bench_transcription(quick),
         "scoring": lambda: bench_scoring(quick),
         "pipeline": lambda: bench_pipeline(quick, pipeline_calls),
+        "maintenance": lambda: bench_maintenance(quick),
         "demo": bench_demo,
         "accuracy": lambda: bench_accuracy(quick, set_dir, [x.strip() for x in splits.split(",") if x.strip()],
                                            wer_calls),

@@ -125,3 +125,15 @@ def test_demo_bench_refuses_a_lakehouse_that_is_not_empty(tmp_path):
     (tmp_path / "warehouse").mkdir()
     with pytest.raises(ValueError, match="not empty"):
         run(tmp_path)
+
+
+def test_maintenance_lines_compare_the_runs_before_and_after():
+    from callaudit_testkit.bench.maintenance import MaintenanceBenchResult
+
+    r = MaintenanceBenchResult(calls=10_000, updates=4, per_update=10, files=(300, 40), mb=(12.0, 3.0),
+                               live_files=40, maintain_seconds=30.0, still_current=True, report_lines=["t ..."],
+                               runs={"initial build": 100.0, "no-op through Spark, unmaintained": 80.0,
+                                     "no-op through Spark, maintained": 60.0})
+    text = "\n".join(r.lines())
+    assert "data files 300 -> 40 (the current versions read 40), 12.0 -> 3.0 MB" in text
+    assert "after / before maintenance: 0.75x (-20.0s)" in text and "UP_TO_DATE" in text
