@@ -92,14 +92,18 @@ def _watch(settings, interval: float, cores: int | None, maintain_every: float) 
     def say(result) -> None:
         typer.echo(f"{time.strftime('%H:%M:%S')} {result.summary()}" + (f" ({result.note})" if result.note else ""))
 
-    def said_maintained(report) -> None:
-        what = (report.summary() if not isinstance(report, Exception)
-                else f"table maintenance failed ({report}); the next period tries again")
+    def maintain_tables() -> None:
+        from callaudit.lakehouse.maintenance import maintain
+
+        try:
+            what = maintain(settings, say=lambda msg: None).summary()
+        except Exception as exc:  # noqa: BLE001 - the loop keeps auditing calls; the next period tries again
+            what = f"table maintenance failed ({exc}); the next period tries again"
         typer.echo(f"{time.strftime('%H:%M:%S')} {what}")
 
     try:
         watch_pipeline(settings, interval=interval, cores=cores, on_update=say,
-                       maintain_every=maintain_every * 3600.0, on_maintenance=said_maintained)
+                       maintain_every=maintain_every * 3600.0, maintain=maintain_tables)
     except KeyboardInterrupt:
         typer.echo("stopped watching")
 

@@ -200,21 +200,6 @@ def _journal(settings: Settings, report: MaintenanceReport) -> None:
         out.write(json.dumps(line) + "\n")
 
 
-class MaintenanceClock:
-    """When a long-running loop (``pipeline run --watch``) maintains the tables: every ``every`` seconds after its
-    start, never when ``every`` is None or 0."""
-
-    def __init__(self, every: float | None, now: Callable[[], float] = time.monotonic):
-        self.every, self._now = every, now
-        self._last = now()
-
-    def due(self) -> bool:
-        return bool(self.every) and self._now() - self._last >= self.every
-
-    def done(self) -> None:
-        self._last = self._now()
-
-
 def _run(spark, found: dict[str, Path], *, current_only: bool, compact: bool, min_files: int, dry_run: bool,
          say: Callable[[str], None]) -> MaintenanceReport:
     from delta.tables import DeltaTable

@@ -402,8 +402,8 @@ WATCH_JOURNAL = "watch.jsonl"
 def watch_pipeline(settings: Settings | None = None, *, interval: float = 10.0, cores: int | None = None,
                    progress: bool = True, max_updates: int | None = None, stop: threading.Event | None = None,
                    on_update: Callable[[PipelineRun], None] | None = None,
-                   failure_backoff: float = 60.0, maintain_every: float | None = 24 * 3600.0,
-                   on_maintenance: Callable[[object], None] | None = None) -> list[PipelineRun]:
+                   failure_backoff: float = 60.0, maintain_every: float | None = None,
+                   maintain: Callable[[], None] | None = None) -> list[PipelineRun]:
     """Run an update whenever what the pipeline reads changes (checked every ``interval`` seconds), until
     ``stop`` is set or ``max_updates`` updates ran.
 
@@ -413,21 +413,19 @@ def watch_pipeline(settings: Settings | None = None, *, interval: float = 10.0, 
     meanwhile make the next check run the next update. A failed update is retried after ``failure_backoff``
     seconds. Every update is a line in ``logs/watch.jsonl`` (start, end, state, the tables it refreshed when not all).
 
-    Every ``maintain_every`` seconds (a day by default; None or 0: never), after an update that completed, the
-    tables are maintained (:func:`callaudit.lakehouse.maintenance.maintain`, the tables' own retention) — what
-    a workspace does for its pipeline tables, so a long watch does not leave thousands of small and unread files.
-    A failed maintenance is reported and retried at the next period; it never stops the loop.
+    Every ``maintain_every`` seconds (None or 0: never), after an update that completed, ``maintain()`` runs
+    (``callaudit pipeline run --watch`` passes table maintenance, daily: what a workspace does for its pipeline
+    tables, so a long watch does not leave thousands of small and unread files). It must not raise: the loop
+    keeps auditing calls whatever it does.
     """
     import json
-
-    from callaudit.lakehouse.maintenance import MaintenanceClock
 
     settings = settings or load_settings()
     stop = stop or threading.Event()
     journal = settings.logs / WATCH_JOURNAL
     journal.parent.mkdir(parents=True, exist_ok=True)
     runs: list[PipelineRun] = []
-    clock = MaintenanceClock(maintain_every)
+    clock = Every(maintain_every if maintain is not None else None)
     while not stop.is_set():
         result = run_pipeline(settings, skip_if_current=True, cores=cores, progress=progress)
         wait_for = interval
@@ -445,21 +443,24 @@ def watch_pipeline(settings: Settings | None = None, *, interval: float = 10.0, 
             if max_updates is not None and len(runs) >= max_updates:
                 break
         if result.ok and clock.due():
-            _maintain_between_updates(settings, on_maintenance)
+            maintain()
             clock.done()
         stop.wait(wait_for)
     return runs
 
 
-def _maintain_between_updates(settings: Settings, on_maintenance: Callable[[object], None] | None) -> None:
-    from callaudit.lakehouse.maintenance import maintain
+class Every:
+    """A period in a long-running loop: due every ``seconds`` after the loop's start, never when None or 0."""
 
-    try:
-        report = maintain(settings, say=lambda msg: None)
-    except Exception as exc:  # noqa: BLE001 - the loop keeps auditing calls; the next period tries again
-        report = exc
-    if on_maintenance is not None:
-        on_maintenance(report)
+    def __init__(self, seconds: float | None, now: Callable[[], float] = time.monotonic):
+        self.seconds, self._now = seconds, now
+        self._last = now()
+
+    def due(self) -> bool:
+        return bool(self.seconds) and self._now() - self._last >= self.seconds
+
+    def done(self) -> None:
+        self._last = self._now()
 
 
 def read_watch_journal(settings: Settings) -> list[dict]:

@@ -115,10 +115,10 @@ def test_the_command_teaches_and_says_what_to_do_on_an_empty_lakehouse(tmp_path,
 
 
 def test_a_watch_loop_maintains_once_per_period_and_never_when_told_not_to():
-    from callaudit.lakehouse.maintenance import MaintenanceClock
+    from callaudit.lakehouse.runner import Every
 
     now = [1000.0]
-    clock = MaintenanceClock(3600.0, now=lambda: now[0])
+    clock = Every(3600.0, now=lambda: now[0])
     assert not clock.due()  # not at the start: the first period runs from the loop's start
     now[0] += 3599
     assert not clock.due()
@@ -129,6 +129,6 @@ def test_a_watch_loop_maintains_once_per_period_and_never_when_told_not_to():
     now[0] += 7200
     assert clock.due()
     for never in (None, 0):
-        idle = MaintenanceClock(never, now=lambda: now[0])
+        idle = Every(never, now=lambda: now[0])
         now[0] += 10**9
         assert not idle.due()
