@@ -69,7 +69,7 @@ def _listing_digest(root: Path, *, suffixes: set[str] | None = None, content: bo
     return h.hexdigest()
 
 
-def _lakehouse_digest(settings: Settings) -> str:
+def lakehouse_digest(settings: Settings) -> str:
     """Every table's transaction log and every checkpoint file (names, sizes, times): any write changes it."""
     return hashlib.sha256(
         (_listing_digest(settings.warehouse) + _listing_digest(settings.pipeline_storage)).encode()).hexdigest()
@@ -99,7 +99,7 @@ def fingerprint(settings: Settings, configuration: dict[str, str]) -> dict:
         "landing_folders": folders,
         "code": _code_digest(settings),
         "configuration": hashlib.sha256(json.dumps(configuration, sort_keys=True).encode()).hexdigest(),
-        "lakehouse": _lakehouse_digest(settings),
+        "lakehouse": lakehouse_digest(settings),
     }
 
 
@@ -170,11 +170,6 @@ def record(settings: Settings, configuration: dict[str, str], started: dict | No
     os.replace(tmp, path)
 
 
-def lakehouse_digest(settings: Settings) -> str:
-    """The digest of the tables and checkpoints as they are now (see :func:`rebase_lakehouse`)."""
-    return _lakehouse_digest(settings)
-
-
 def recorded_lakehouse(settings: Settings) -> str | None:
     """The lakehouse digest the last completed update left (None without a readable record)."""
     try:
@@ -194,7 +189,7 @@ def rebase_lakehouse(settings: Settings, before: str) -> bool:
             return False
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    saved["fingerprint"]["lakehouse"] = _lakehouse_digest(settings)
+    saved["fingerprint"]["lakehouse"] = lakehouse_digest(settings)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(saved, indent=1))
     os.replace(tmp, path)
