@@ -56,7 +56,8 @@ class PipelineRun:
     returncode: int | None = None
     state: str | None = None  # COMPLETED / FAILED / CANCELED as reported by the run
     started_at: float = field(default_factory=time.time)
-    run_started_at: float | None = None  # when the graph was registered and flows began
+    run_started_at: float | None = None  # "Starting run": the definitions are registered, the update begins
+    flows_started_at: float | None = None  # the first flow event: the graph is resolved and every table set up
     finished_at: float | None = None
     flows: dict[str, FlowStatus] = field(default_factory=dict)
     log_path: Path | None = None
@@ -83,14 +84,69 @@ class PipelineRun:
 
     @property
     def startup_seconds(self) -> float | None:
-        """JVMs, Connect server, graph registration: everything before the first flow runs."""
+        """JVMs, Connect server, reading the pipeline's definitions: everything before spark-pipelines says
+        "Starting run"."""
         return None if self.run_started_at is None else self.run_started_at - self.started_at
+
+    @property
+    def setup_seconds(self) -> float | None:
+        """From "Starting run" to the first flow: spark-pipelines resolves the graph and sets up every table it will
+        refresh (one catalog load and a metadata commit per table, a TRUNCATE per materialized view) — a cost per
+        table, whatever the data."""
+        if self.run_started_at is None or self.flows_started_at is None:
+            return None
+        return self.flows_started_at - self.run_started_at
+
+    @property
+    def flow_seconds(self) -> float | None:
+        """From the first flow event to the end of the run: the flows themselves."""
+        if self.flows_started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.flows_started_at
+
+    def phases(self) -> str:
+        """"start-up 15.9s, graph and table set-up 31.0s (33 tables), flows 51.0s" (the phases known so far)."""
+        parts = []
+        if self.startup_seconds is not None:
+            parts.append(f"start-up {self.startup_seconds:.1f}s")
+        if self.setup_seconds is not None:
+            parts.append(f"graph and table set-up {self.setup_seconds:.1f}s ({len(self.flows)} tables)")
+        if self.flow_seconds is not None:
+            parts.append(f"flows {self.flow_seconds:.1f}s")
+        return ", ".join(parts)
+
+    def observe(self, line: str, now: float) -> tuple[str, str] | None:
+        """Read one line of spark-pipelines' output (seen at ``now``): update the run, return the event it is
+        (("flow", name) / ("run", state)) or None."""
+        if m := _FLOW_RE.match(line):
+            name, state = short_name(m["flow"]), m["state"]
+            flow = self.flows.setdefault(name, FlowStatus(name))
+            flow.state = state
+            if state in ("STARTING", "RUNNING") and flow.started is None:
+                flow.started = now
+            if state in ("COMPLETED", "FAILED", "SKIPPED", "CANCELED", "EXCLUDED"):
+                flow.finished = now
+                flow.started = flow.started or now
+            if self.run_started_at is None:
+                self.run_started_at = now
+            if self.flows_started_at is None:
+                self.flows_started_at = now
+            return "flow", name
+        if m := _RUN_RE.match(line):
+            self.state = m["state"]
+            return "run", m["state"]
+        if _START_RE.match(line):
+            self.run_started_at = self.run_started_at or now
+        elif ((m := _ERROR_RE.search(line)) and "INVALID_HANDLE.SESSION_CLOSED" not in line
+              and len(self.errors) < 20):
+            self.errors.append(m.group(0)[:500])
+        return None
 
     def summary(self) -> str:
         if self.skipped:
             return f"pipeline {UP_TO_DATE}: {self.note} — nothing to do (--force runs it anyway)"
         lines = [f"pipeline {self.state or 'UNKNOWN'} in {self.seconds or 0:.1f}s "
-                 f"(start-up {self.startup_seconds or 0:.1f}s), log: {self.log_path}"]
+                 f"({self.phases() or 'start-up 0.0s'}), log: {self.log_path}"]
         if self.refreshed:
             lines.append(f"  refreshed {len(self.refreshed)} tables only" + (f": {self.note}" if self.note else ""))
         for flow in self.flows.values():
@@ -279,28 +335,9 @@ class PipelineProcess:
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self._log.write(line)
-            line = line.rstrip("\n")
-            now = time.time()
-            if m := _FLOW_RE.match(line):
-                name, state = short_name(m["flow"]), m["state"]
-                flow = self.result.flows.setdefault(name, FlowStatus(name))
-                flow.state = state
-                if state in ("STARTING", "RUNNING") and flow.started is None:
-                    flow.started = now
-                if state in ("COMPLETED", "FAILED", "SKIPPED", "CANCELED", "EXCLUDED"):
-                    flow.finished = now
-                    flow.started = flow.started or now
-                if self.result.run_started_at is None:
-                    self.result.run_started_at = now
-                yield "flow", name
-            elif m := _RUN_RE.match(line):
-                self.result.state = m["state"]
-                yield "run", m["state"]
-            elif _START_RE.match(line):
-                self.result.run_started_at = self.result.run_started_at or now
-            elif ((m := _ERROR_RE.search(line)) and "INVALID_HANDLE.SESSION_CLOSED" not in line
-                  and len(self.result.errors) < 20):
-                self.result.errors.append(m.group(0)[:500])
+            event = self.result.observe(line.rstrip("\n"), time.time())
+            if event is not None:
+                yield event
 
     def wait(self, timeout: float | None = None) -> PipelineRun:
         for _ in self.events():
@@ -433,6 +470,7 @@ def watch_pipeline(settings: Settings | None = None, *, interval: float = 10.0, 
             runs.append(result)
             with open(journal, "a", encoding="utf-8") as out:
                 out.write(json.dumps({"started_at": result.started_at, "run_started_at": result.run_started_at,
+                                      "flows_started_at": result.flows_started_at,
                                       "finished_at": result.finished_at, "state": result.state, "ok": result.ok,
                                       "note": result.note, "refreshed": result.refreshed,
                                       "log": str(result.log_path or "")}) + "\n")

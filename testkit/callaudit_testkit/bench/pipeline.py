@@ -74,6 +74,16 @@ class RunFigure:
     peak_rss_bytes: int
     ok: bool
     refreshed: int | None = None  # tables refreshed when not all of them
+    setup_seconds: float | None = None  # spark-pipelines' graph resolution and per-table set-up
+    flow_seconds: float | None = None  # the flows themselves
+
+    def phases(self) -> str:
+        parts = [f"start-up {self.startup_seconds:.1f}s"]
+        if self.setup_seconds is not None:
+            parts.append(f"set-up {self.setup_seconds:.1f}s")
+        if self.flow_seconds is not None:
+            parts.append(f"flows {self.flow_seconds:.1f}s")
+        return ", ".join(parts)
 
 
 @dataclass
@@ -93,7 +103,7 @@ class PipelineBenchResult:
         full = self.by_label("full refresh")
         out = [f"pipeline on {self.calls:,} calls (metadata), +{self.new_calls:,} new calls, {self.tables} tables:"]
         for r in self.runs:
-            spark = (f"(start-up {r.startup_seconds:.1f}s), peak RSS {r.peak_rss_bytes / 2**30:.2f} GiB"
+            spark = (f"({r.phases()}), peak RSS {r.peak_rss_bytes / 2**30:.2f} GiB"
                      if r.peak_rss_bytes else "(Spark not started)")
             secs = f"{r.seconds:7.3f}" if r.seconds < 1 else f"{r.seconds:7.1f}"
             only = f", {r.refreshed} tables refreshed" if r.refreshed else ""
@@ -103,6 +113,11 @@ class PipelineBenchResult:
         out.append(f"  no-op / full refresh: checked {checked.seconds / full.seconds:.1%}, through Spark "
                    f"{noop.seconds / full.seconds:.1%}; incremental minus no-op through Spark: "
                    f"{(inc.seconds - noop.seconds) / full.seconds:+.1%} of a full refresh")
+        if noop.setup_seconds is not None and full.flow_seconds:
+            fixed = noop.startup_seconds + noop.setup_seconds
+            out.append(f"  a run's cost before its first flow (start-up + set-up, no-op through Spark): {fixed:.1f}s = "
+                       f"{fixed / full.seconds:.1%} of a full refresh; "
+                       f"{noop.setup_seconds / max(self.tables, 1):.2f}s of set-up per table")
         return out
 
 
@@ -131,7 +146,8 @@ def _timed_run(settings, label: str, **kwargs) -> RunFigure:
     proc = PipelineProcess(settings, **kwargs)
     with TreeMemorySampler(proc.proc.pid) as sampler:
         result = proc.wait()
-    return RunFigure(label, result.seconds or 0.0, result.startup_seconds or 0.0, sampler.peak, result.ok)
+    return RunFigure(label, result.seconds or 0.0, result.startup_seconds or 0.0, sampler.peak, result.ok,
+                     setup_seconds=result.setup_seconds, flow_seconds=result.flow_seconds)
 
 
 def _checked_run(settings, label: str, *, expect_skip: bool = True) -> RunFigure:
@@ -147,7 +163,8 @@ def _checked_run(settings, label: str, *, expect_skip: bool = True) -> RunFigure
         seconds = time.perf_counter() - t0
     ok = result.ok and (result.skipped if expect_skip else not result.skipped)
     return RunFigure(label, seconds, result.startup_seconds or 0.0, sampler.peak, ok,
-                     len(result.refreshed) if result.refreshed else None)
+                     len(result.refreshed) if result.refreshed else None,
+                     setup_seconds=result.setup_seconds, flow_seconds=result.flow_seconds)
 
 
 def _review_csv(landing: Path, call_sids: list[str]) -> None:

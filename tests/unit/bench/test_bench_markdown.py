@@ -48,18 +48,22 @@ def test_pipeline_summary_shares_are_computed_from_the_runs():
     from callaudit_testkit.bench.pipeline import PipelineBenchResult, RunFigure
 
     r = PipelineBenchResult(calls=100_000, new_calls=1_000, tables=33, runs=[
-        RunFigure("initial build", 100.0, 17.0, 3 * 2**30, True),
+        RunFigure("initial build", 100.0, 17.0, 3 * 2**30, True, setup_seconds=13.0, flow_seconds=70.0),
         RunFigure("no-op, checked", 0.05, 0.0, 0, True),
-        RunFigure("no-op through Spark", 90.0, 17.0, 2 * 2**30, True),
-        RunFigure("incremental (+1%)", 95.0, 17.0, 2 * 2**30, True, 27),
+        RunFigure("no-op through Spark", 90.0, 17.0, 2 * 2**30, True, setup_seconds=33.0, flow_seconds=40.0),
+        RunFigure("incremental (+1%)", 95.0, 17.0, 2 * 2**30, True, 27, setup_seconds=30.0, flow_seconds=48.0),
         RunFigure("reviews only", 40.0, 17.0, 2 * 2**30, True, 5),
-        RunFigure("full refresh", 100.0, 17.0, 3 * 2**30, True)])
+        RunFigure("full refresh", 100.0, 17.0, 3 * 2**30, True, setup_seconds=35.0, flow_seconds=48.0)])
     text = pipeline_summary(r)
-    assert "| no-op, checked | none | 0.050 | 0.1% | not started | — |" in text
-    assert "| no-op through Spark | all 33 | 90.0 | 90.0% | 17.0 s | 2.00 GiB |" in text
-    assert "| reviews only | 5 | 40.0 | 40.0% | 17.0 s | 2.00 GiB |" in text
+    assert "| no-op, checked | none | 0.050 | 0.1% | not started | — | — | — |" in text
+    assert "| no-op through Spark | all 33 | 90.0 | 90.0% | 17.0 s | 33.0 s | 40.0 s | 2.00 GiB |" in text
+    assert "| reviews only | 5 | 40.0 | 40.0% | 17.0 s | — | — | 2.00 GiB |" in text  # phases not seen: a dash
     assert "minus the no-op through Spark: +5.0% of a full refresh" in text
-    assert any("no-op / full refresh: checked 0.1%, through Spark 90.0%" in line for line in r.lines())
+    assert "spent 50% of a full refresh" in text and "1.00 s per table" in text  # (17 + 33) / 100; 33 s / 33
+    lines = r.lines()
+    assert any("no-op / full refresh: checked 0.1%, through Spark 90.0%" in line for line in lines)
+    assert any("no-op through Spark" in line and "start-up 17.0s, set-up 33.0s, flows 40.0s" in line for line in lines)
+    assert any("50.0s = 50.0% of a full refresh; 1.00s of set-up per table" in line for line in lines)
 
 
 def test_satisfaction_summary_is_written_from_the_evaluation():
