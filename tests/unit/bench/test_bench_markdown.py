@@ -141,3 +141,16 @@ def test_maintenance_lines_compare_the_runs_before_and_after():
     text = "\n".join(r.lines())
     assert "data files 300 -> 40 (the current versions read 40), 12.0 -> 3.0 MB" in text
     assert "after / before maintenance: 0.75x (-20.0s)" in text and "UP_TO_DATE" in text
+
+
+def test_run_settings_variants_are_parsed_and_a_bad_pair_is_refused():
+    import pytest
+    from callaudit_testkit.bench.run_settings import DEFAULT_VARIANTS, _variant
+
+    assert _variant(["aqe-off", "spark.sql.adaptive.enabled=false"]) == (
+        "aqe-off", {"spark.sql.adaptive.enabled": "false"})
+    assert _variant(["baseline"]) == ("baseline", {})
+    with pytest.raises(SystemExit, match="not KEY=VALUE"):
+        _variant(["broken", "spark.sql.adaptive.enabled"])
+    # a baseline first and last: their spread is the noise every other variant is read against
+    assert DEFAULT_VARIANTS[0][1] == {} and DEFAULT_VARIANTS[-1][1] == {}
