@@ -86,6 +86,17 @@ def test_scoring_summary_puts_both_udfs_side_by_side():
     text = scoring_summary(ScoringUdfResult(10_000, pandas_seconds=5.0, rowwise_seconds=10.0, partitions=2, rounds=2))
     assert "| row-at-a-time (baseline) | 10.0 | 1,000 | 1.00x |" in text
     assert "| pandas (`score_call`) | 5.0 | 2,000 | 2.00x |" in text
+    assert "Without scoring" not in text  # no floor measured: nothing claimed about it
+
+    floor = ScoringUdfResult(10_000, pandas_seconds=8.0, rowwise_seconds=8.4, partitions=2, rounds=2,
+                             pandas_floor_seconds=2.0, rowwise_floor_seconds=2.5)
+    text = scoring_summary(floor)
+    assert "5,000 calls/s through a pandas UDF and 4,000 through a row-at-a-time one" in text
+    assert "the scorer is 75% of the pandas UDF's time" in text  # (8 - 2) / 8
+    lines = floor.lines()
+    assert "  pandas UDF:        2.00s = 5,000 calls/s" in lines
+    assert any("scoring is 75% of the pandas UDF's time (1.20 ms of a core per call, 2 partitions busy)" in line
+               for line in lines)  # 6 s / 10,000 calls * 2 partitions
 
 
 def test_demo_bench_reads_the_demos_own_timings_and_fills_gaps():
