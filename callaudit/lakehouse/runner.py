@@ -117,7 +117,7 @@ class PipelineRun:
 
     def observe(self, line: str, now: float) -> tuple[str, str] | None:
         """Read one line of spark-pipelines' output (seen at ``now``): update the run, return the event it is
-        (("flow", name) / ("run", state)) or None."""
+        (("setup", "") when the update begins setting up its tables, ("flow", name), ("run", state)) or None."""
         if m := _FLOW_RE.match(line):
             name, state = short_name(m["flow"]), m["state"]
             flow = self.flows.setdefault(name, FlowStatus(name))
@@ -137,7 +137,8 @@ class PipelineRun:
             return "run", m["state"]
         if _START_RE.match(line):
             self.run_started_at = self.run_started_at or now
-        elif ((m := _ERROR_RE.search(line)) and "INVALID_HANDLE.SESSION_CLOSED" not in line
+            return "setup", ""
+        if ((m := _ERROR_RE.search(line)) and "INVALID_HANDLE.SESSION_CLOSED" not in line
               and len(self.errors) < 20):
             self.errors.append(m.group(0)[:500])
         return None
@@ -331,7 +332,7 @@ class PipelineProcess:
             raise
 
     def events(self) -> Iterator[tuple[str, str]]:
-        """Yield ("flow", name) / ("run", state) as they happen; log every line."""
+        """Yield ("setup", "") / ("flow", name) / ("run", state) as they happen; log every line."""
         assert self.proc.stdout is not None
         for line in self.proc.stdout:
             self._log.write(line)
@@ -418,6 +419,9 @@ def _follow(proc: PipelineProcess, progress: bool) -> PipelineRun:
     console = Console(stderr=True)
     with console.status("spark-pipelines: starting Spark (JVM + Connect server)...") as status:
         for kind, value in proc.events():
+            if kind == "setup":  # tens of seconds with no flow yet: say what is happening
+                status.update("spark-pipelines: setting up the tables to refresh, one after another "
+                              "(each materialized view is truncated before its flow rewrites it)...")
             if kind == "flow":
                 flows = proc.result.flows.values()
                 done = sum(f.state in ("COMPLETED", "FAILED", "SKIPPED", "EXCLUDED") for f in flows)

@@ -49,6 +49,8 @@ def test_a_real_run_splits_into_start_up_set_up_and_flows():
     assert run.phases() == "start-up 15.0s, graph and table set-up 31.0s (33 tables), flows 52.0s"
     assert "graph and table set-up 31.0s" in run.summary()
     assert events[-1] == ("run", "COMPLETED") and ("flow", "silver_calls") in events
+    # the set-up is announced once, before any flow: the progress line says what the silent half-minute is
+    assert events.count(("setup", "")) == 1 and events[0] == ("setup", "") and events[1][0] == "flow"
     assert run.flows["silver_calls"].seconds == 15.0  # RUNNING 00:40:11 -> COMPLETED 00:40:26
 
 
@@ -56,7 +58,7 @@ def test_a_run_killed_before_its_first_flow_reports_only_what_it_reached():
     lines = LOG.read_text(encoding="utf-8").splitlines()
     cut = next(i for i, line in enumerate(lines) if " is QUEUED" in line)
     run, events = _replay(lines[:cut])
-    assert events == [] and run.flows == {}
+    assert events == [("setup", "")] and run.flows == {}
     assert run.startup_seconds == 15.0 and run.setup_seconds is None and run.flow_seconds is None
     assert run.phases() == "start-up 15.0s"
 
