@@ -137,9 +137,9 @@ def scoring_summary(result) -> str:
 
 
 def _scoring_floor(result) -> str:
-    if not result.pandas_floor_seconds or not result.rowwise_floor_seconds:
+    share = result.scorer_share
+    if share is None:
         return ""
-    share = (result.pandas_seconds - result.pandas_floor_seconds) / result.pandas_seconds
     return (f"\n\nWithout scoring (each UDF kind only reads the transcript) Spark moves "
             f"{result.transcripts / result.pandas_floor_seconds:,.0f} calls/s through a pandas UDF and "
             f"{result.transcripts / result.rowwise_floor_seconds:,.0f} through a row-at-a-time one; the scorer is "
@@ -238,8 +238,7 @@ def pipeline_summary(result) -> str:
     noop = noop_run.seconds
     inc = result.by_label("incremental (+1%)").seconds
     fixed = ""
-    if noop_run.setup_seconds is not None:
-        before = noop_run.startup_seconds + noop_run.setup_seconds
+    if (before := noop_run.before_first_flow) is not None:
         fixed = (f" Before its first flow runs, an update through Spark has spent {before / full:.0%} of a full refresh "
                  f"(no-op: start-up plus spark-pipelines' graph resolution and set-up of each table, "
                  f"{noop_run.setup_seconds / max(result.tables, 1):.2f} s per table) — a cost per table, not per row.")

@@ -77,6 +77,11 @@ class RunFigure:
     setup_seconds: float | None = None  # spark-pipelines' graph resolution and per-table set-up
     flow_seconds: float | None = None  # the flows themselves
 
+    @property
+    def before_first_flow(self) -> float | None:
+        """Start-up plus spark-pipelines' set-up: what the run spent before any flow ran (None if not seen)."""
+        return None if self.setup_seconds is None else self.startup_seconds + self.setup_seconds
+
     def phases(self) -> str:
         parts = [f"start-up {self.startup_seconds:.1f}s"]
         if self.setup_seconds is not None:
@@ -113,8 +118,7 @@ class PipelineBenchResult:
         out.append(f"  no-op / full refresh: checked {checked.seconds / full.seconds:.1%}, through Spark "
                    f"{noop.seconds / full.seconds:.1%}; incremental minus no-op through Spark: "
                    f"{(inc.seconds - noop.seconds) / full.seconds:+.1%} of a full refresh")
-        if noop.setup_seconds is not None and full.flow_seconds:
-            fixed = noop.startup_seconds + noop.setup_seconds
+        if (fixed := noop.before_first_flow) is not None:
             out.append(f"  a run's cost before its first flow (start-up + set-up, no-op through Spark): {fixed:.1f}s = "
                        f"{fixed / full.seconds:.1%} of a full refresh; "
                        f"{noop.setup_seconds / max(self.tables, 1):.2f}s of set-up per table")

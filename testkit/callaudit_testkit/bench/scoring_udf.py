@@ -30,6 +30,13 @@ class ScoringUdfResult:
     rowwise_floor_seconds: float | None = None
 
     @property
+    def scorer_share(self) -> float | None:
+        """The pandas UDF's time minus Spark alone, as a share of it (None when the floors were not measured)."""
+        if not self.pandas_floor_seconds or not self.rowwise_floor_seconds:
+            return None
+        return (self.pandas_seconds - self.pandas_floor_seconds) / self.pandas_seconds
+
+    @property
     def pandas_rate(self) -> float:
         return self.transcripts / self.pandas_seconds
 
@@ -52,7 +59,8 @@ class ScoringUdfResult:
         ]
 
     def floor_lines(self) -> list[str]:
-        if not self.pandas_floor_seconds or not self.rowwise_floor_seconds:
+        share = self.scorer_share
+        if share is None:
             return []
         n, pf, rf = self.transcripts, self.pandas_floor_seconds, self.rowwise_floor_seconds
         scoring = self.pandas_seconds - pf
@@ -60,7 +68,7 @@ class ScoringUdfResult:
             "Spark alone (the same UDF kinds, no scoring: each returns the transcript's length):",
             f"  pandas UDF:        {pf:.2f}s = {n / pf:,.0f} calls/s",
             f"  row-at-a-time UDF: {rf:.2f}s = {n / rf:,.0f} calls/s",
-            f"  scoring is {scoring / self.pandas_seconds:.0%} of the pandas UDF's time "
+            f"  scoring is {share:.0%} of the pandas UDF's time "
             f"({scoring / n * 1e3 * self.partitions:.2f} ms of a core per call, {self.partitions} partitions busy)",
         ]
 
